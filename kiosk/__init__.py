@@ -1,0 +1,1 @@
+"""passkiosk Qt application (views over the pure gate state machine)."""
