@@ -1,5 +1,12 @@
-"""readers package: every way a person presents themselves at the gate, as plain events."""
+"""readers package: every way a person presents themselves at the gate, as plain events.
 
+No Qt here: readers run their own threads and hand events to an ``EventSink`` callable.
+- ``PcscCardReader``: resident ID cards on PC/SC readers (serial via ``00 36 00 00 08``).
+- ``decode_image_file``: QR codes in a picture.
+"""
+
+from readers._card_reader import CardReader, EventSink
+from readers._errors import FrameError, ReaderError
 from readers._events import (
     CardPresented,
     CardRemoved,
@@ -8,14 +15,20 @@ from readers._events import (
     ReaderEvent,
     ReaderStatus,
 )
+from readers._pcsc import PcscCardReader
 from readers._qr import ImageReadError, decode_image_file
 
 __all__ = [
     "CardPresented",
+    "CardReader",
     "CardRemoved",
     "CodeScanned",
+    "EventSink",
+    "FrameError",
     "Health",
     "ImageReadError",
+    "PcscCardReader",
+    "ReaderError",
     "ReaderEvent",
     "ReaderStatus",
     "decode_image_file",

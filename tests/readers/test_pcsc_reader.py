@@ -1,0 +1,150 @@
+"""PcscCardReader on the real stack: pcscd + vsmartcard-vpcd + our virtual ID card."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from readers import CardPresented, CardRemoved, Health, PcscCardReader, ReaderEvent, ReaderStatus
+from tests.readers.vcard import IdCardOS, Pcscd, VirtualCard
+from tests.readers.vcard.fixtures import EventLog, pcscd, running_pcscd
+
+pytestmark = pytest.mark.pcsc
+__all__ = ["pcscd", "running_pcscd"]  # fixtures used by name
+
+SERIAL = bytes.fromhex("0123456789ABCDEF")
+READER = "pcsc:Virtual PCD 00 00"
+
+
+def presented(event: ReaderEvent) -> bool:
+    return isinstance(event, CardPresented)
+
+
+def removed(event: ReaderEvent) -> bool:
+    return isinstance(event, CardRemoved)
+
+
+def status(health: Health) -> object:
+    return lambda e: isinstance(e, ReaderStatus) and e.health is health
+
+
+@pytest.fixture()
+def watch(running_pcscd: Pcscd) -> Iterator[EventLog]:
+    log = EventLog()
+    reader = PcscCardReader(log, poll=0.2)
+    reader.start()
+    log.wait(status(Health.OK))  # type: ignore[arg-type]
+    try:
+        yield log
+    finally:
+        reader.stop()
+
+
+def test_reads_the_id_card_serial_and_reports_removal(watch: EventLog) -> None:
+    card = VirtualCard(IdCardOS(serial=SERIAL, uid=bytes(8)))
+    card.insert()
+    try:
+        event = watch.wait(presented)
+        assert event == CardPresented(serial="0123456789ABCDEF", source=READER)
+        assert card.os.apdus[0] == bytes.fromhex("0036000008")
+    finally:
+        card.remove()
+    assert watch.wait(removed) == CardRemoved(source=READER)
+
+
+def test_falls_back_to_the_contactless_uid(watch: EventLog) -> None:
+    card = VirtualCard(IdCardOS(serial=None, uid=bytes.fromhex("E004010203040506")))
+    card.insert()
+    try:
+        event = watch.wait(presented)
+        assert isinstance(event, CardPresented)
+        assert event.serial == "E004010203040506"
+        assert bytes.fromhex("FFCA000000") in card.os.apdus
+    finally:
+        card.remove()
+    watch.wait(removed)
+
+
+def test_a_card_without_serial_is_presented_as_unreadable(watch: EventLog) -> None:
+    card = VirtualCard(IdCardOS(serial=None, uid=bytes.fromhex("01020304")))  # 4-byte UID
+    card.insert()
+    try:
+        event = watch.wait(presented)
+        assert isinstance(event, CardPresented)
+        assert event.serial is None
+    finally:
+        card.remove()
+    watch.wait(removed)
+
+
+def test_card_pulled_mid_read_is_not_reported_and_the_next_card_is(watch: EventLog) -> None:
+    pulled = VirtualCard(IdCardOS(serial=SERIAL, pull_on=bytes.fromhex("0036000008")))
+    pulled.insert()
+    assert pulled.os.pulled.wait(10)
+    pulled.remove()
+    good = VirtualCard(IdCardOS(serial=bytes.fromhex("1122334455667788")))
+    good.insert()
+    try:
+        event = watch.wait(presented)
+        assert isinstance(event, CardPresented)
+        assert event.serial == "1122334455667788"  # the pulled card was never reported
+    finally:
+        good.remove()
+    watch.wait(removed)
+
+
+def test_recovers_from_a_pcscd_restart_with_the_card_on_the_reader(
+    watch: EventLog, running_pcscd: Pcscd
+) -> None:
+    card = VirtualCard(IdCardOS(serial=SERIAL))
+    card.insert(stay=True)  # the card stays on the reader across the restart
+    try:
+        assert watch.wait(presented) == CardPresented(serial=SERIAL.hex().upper(), source=READER)
+        running_pcscd.restart()
+        lost = watch.wait(status(Health.LOST))  # type: ignore[arg-type]
+        assert "0x8010" in lost.detail if isinstance(lost, ReaderStatus) else False
+        watch.wait(status(Health.OK))  # type: ignore[arg-type]
+        again = watch.wait(presented)
+        assert again == CardPresented(serial=SERIAL.hex().upper(), source=READER)
+        assert card.connections >= 2
+    finally:
+        card.remove()
+    # The CardRemoved for the old context came before the new CardPresented.
+    kinds = [type(e).__name__ for e in watch.seen if not isinstance(e, ReaderStatus)]
+    assert kinds == ["CardPresented", "CardRemoved", "CardPresented"]
+    watch.wait(removed)
+
+
+def test_reader_unplugged_and_replugged(watch: EventLog, running_pcscd: Pcscd) -> None:
+    card = VirtualCard(IdCardOS(serial=SERIAL))
+    card.insert(stay=True)
+    try:
+        watch.wait(presented)
+        running_pcscd.unplug()
+        watch.wait(removed)
+        gone = watch.wait(
+            lambda e: isinstance(e, ReaderStatus) and e.detail == "no card reader connected"
+        )
+        assert isinstance(gone, ReaderStatus)
+        assert gone.health is Health.LOST
+        running_pcscd.plug()
+        watch.wait(status(Health.OK))  # type: ignore[arg-type]
+        assert watch.wait(presented) == CardPresented(serial=SERIAL.hex().upper(), source=READER)
+    finally:
+        card.remove()
+
+
+def test_pcscd_down_for_a_while_then_back(watch: EventLog, running_pcscd: Pcscd) -> None:
+    running_pcscd.stop()
+    lost = watch.wait(status(Health.LOST))  # type: ignore[arg-type]
+    assert isinstance(lost, ReaderStatus)
+    assert "PC/SC service unavailable" in lost.detail
+    running_pcscd.start()
+    watch.wait(status(Health.OK))  # type: ignore[arg-type]
+    card = VirtualCard(IdCardOS(serial=SERIAL))
+    card.insert()
+    try:
+        watch.wait(presented)
+    finally:
+        card.remove()
