@@ -46,7 +46,7 @@ install_python() {
   # sys.path; a .pth file makes it importable in the venv.
   local site
   site=$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
-  echo /usr/lib/python3/site-packages > "$site/debian-virtualsmartcard.pth"
+  echo /usr/lib/python3/site-packages/virtualsmartcard > "$site/debian-virtualsmartcard.pth"
 }
 
 run_tests() {
