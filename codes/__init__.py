@@ -1,1 +1,47 @@
-"""codes package."""
+"""codes: the sans-IO verification core (PK1 spec ../shared/spec/pk1-token.md, docs/pk1-format.md).
+
+Text + trust + revocation + now in, a Verdict out: no clock, no files, no network, no Qt here.
+"""
+
+from codes._base45 import base45_decode, base45_encode
+from codes._errors import DeviceError, TokenError
+from codes._hashes import card_hash, subject_hash
+from codes._idnum import check_id18, mask_id, mask_name, normalize_id18
+from codes._issue import issue_pk1, kid_for_public_key
+from codes._lookup import lookup_card, lookup_id, lookup_subject_hash
+from codes._revocation import RevocationList, parse_revocation_list
+from codes._revocation_view import RevocationView, Severity, StatusEntry
+from codes._trust import TrustedCert, TrustedKey, TrustStore, parse_trust_list
+from codes._verdict import Kind, Outcome, Verdict
+from codes._verify import verify
+
+__all__ = [
+    "DeviceError",
+    "Kind",
+    "Outcome",
+    "RevocationList",
+    "RevocationView",
+    "Severity",
+    "StatusEntry",
+    "TokenError",
+    "TrustStore",
+    "TrustedCert",
+    "TrustedKey",
+    "Verdict",
+    "base45_decode",
+    "base45_encode",
+    "card_hash",
+    "check_id18",
+    "issue_pk1",
+    "kid_for_public_key",
+    "lookup_card",
+    "lookup_id",
+    "lookup_subject_hash",
+    "mask_id",
+    "mask_name",
+    "normalize_id18",
+    "parse_revocation_list",
+    "parse_trust_list",
+    "subject_hash",
+    "verify",
+]
