@@ -29,11 +29,15 @@ ALG_ES256, ALG_PS256 = -7, -37
 TAG_CWT, TAG_SIGN1 = 61, 18
 CLAIM_ISS, CLAIM_EXP, CLAIM_HCERT = 1, 4, -260
 MAX_DEPTH = 64  # cbor2 recurses; the input is <= 4,096 bytes anyway
-# Extended key usage OIDs of the DCC signing certificate, by certificate type (§7).
+# Extended key usage OIDs of the DCC signing certificate, by certificate type (§7). The EU
+# specification also lists the misspelt arc 1.3.6.1.4.1.0.1847 (an extra ".0"), which real
+# signing certificates and the EU test data carry, so both spellings name a type.
 EKU_BY_TYPE = {
-    "test": x509.ObjectIdentifier("1.3.6.1.4.1.1847.2021.1.1"),
-    "vaccination": x509.ObjectIdentifier("1.3.6.1.4.1.1847.2021.1.2"),
-    "recovery": x509.ObjectIdentifier("1.3.6.1.4.1.1847.2021.1.3"),
+    name: (
+        x509.ObjectIdentifier(f"1.3.6.1.4.1.1847.2021.1.{n}"),
+        x509.ObjectIdentifier(f"1.3.6.1.4.1.0.1847.2021.1.{n}"),
+    )
+    for n, name in ((1, "test"), (2, "vaccination"), (3, "recovery"))
 }
 _TYPE_BY_KEY = {"t": "test", "v": "vaccination", "r": "recovery"}
 
@@ -89,6 +93,11 @@ def _verifies(cert: TrustedCert, alg: int, signature: bytes, message: bytes) -> 
     return False
 
 
+def _cert_valid_at(cert: TrustedCert, now: int) -> bool:
+    c = cert.certificate
+    return c.not_valid_before_utc.timestamp() <= now <= c.not_valid_after_utc.timestamp()
+
+
 def _allowed_types(cert: TrustedCert) -> set[str] | None:
     """Types the DSC's extended key usage names, or None when it names none (signs all)."""
     try:
@@ -97,7 +106,7 @@ def _allowed_types(cert: TrustedCert) -> set[str] | None:
         return None
     except ValueError:  # an undecodable extension restricts nothing we can read
         return None
-    named = {t for t, oid in EKU_BY_TYPE.items() if oid in eku}
+    named = {t for t, oids in EKU_BY_TYPE.items() if any(oid in eku for oid in oids)}
     return named or None
 
 
@@ -159,8 +168,13 @@ def verify_hc1(text: str, trust: TrustStore, now: int) -> Verdict:
         allowed = _allowed_types(cert)
         return allowed is None or cert_type in allowed
 
-    if not any(permits(c) for c in good):
+    usable = [c for c in good if permits(c)]
+    if not usable:
         return verdict(Outcome.INVALID, "wrong_key_usage")
-    if now >= exp:
+    # The expiration check as the EU DCC test data defines it: the code is valid up to and
+    # including its exp (DK and ES sets use a validation clock equal to exp and expect a pass),
+    # and only while its signing certificate is within its validity period (common CO16: a DSC
+    # not yet valid fails the expiration check). See docs/pk1-format.md, "HC1".
+    if now > exp or not any(_cert_valid_at(c, now) for c in usable):
         return verdict(Outcome.INVALID, "expired")
     return verdict(Outcome.PASS, "ok")
