@@ -40,6 +40,15 @@ _CMP_DTYPE = np.dtype([("type", "u1"), ("status", "u1"), ("k0", ">u8"), ("k1", "
                        ("since", ">i8")])
 DEFAULT_MAX_AGE = 24 * 3600  # issue 5: lists older than 24 h are stale for lookups
 
+# TUF target paths shared by the service (publisher) and the kiosk (puller).
+TRUST_TARGET = "trust/trust-list.json"
+FULL_TARGET = "revocation/full.pkrl"
+
+
+def delta_target(version: int) -> str:
+    """Target path of the delta that takes the list from version - 1 to version."""
+    return f"revocation/delta-{version:010d}.pkrl"
+
 
 class EntryType(enum.IntEnum):
     TOKEN = 0
@@ -177,10 +186,12 @@ def apply_stale_policy(verdict: Verdict, state: ListState, now: int,
 
 __all__ = [
     "DEFAULT_MAX_AGE",
+    "FULL_TARGET",
     "HEADER",
     "MAX_RECORDS",
     "RECORD_DTYPE",
     "RECORD_SIZE",
+    "TRUST_TARGET",
     "EntryType",
     "ListHeader",
     "ListState",
@@ -188,6 +199,7 @@ __all__ = [
     "apply_stale_policy",
     "decode_header",
     "decode_records",
+    "delta_target",
     "encode_header",
     "encode_records",
 ]

@@ -192,13 +192,16 @@ class TufRepository:
         add: Mapping[str, Path],
         *,
         remove: Iterable[str] = (),
+        custom: Mapping[str, Mapping[str, object]] | None = None,
         now: datetime,
         expiry: Expiry | None = None,
     ) -> int:
         """Publish a new targets version: add (target path → local file), drop ``remove``.
 
-        Returns the new targets version. Target files are copied under their hash-prefixed
-        names (consistent snapshots) before any metadata names them.
+        ``custom`` (target path → JSON object) is signed into the target's ``custom`` field, so
+        a kiosk learns e.g. a delta's version before downloading it. Returns the new targets
+        version. Target files are copied under their hash-prefixed names (consistent snapshots)
+        before any metadata names them.
         """
         exp = expiry or Expiry()
         now = _utc(now)
@@ -213,12 +216,17 @@ class TufRepository:
             targets.targets.pop(path, None)
         for path, local in add.items():
             info = TargetFile.from_file(path, str(local), ["sha256"])
+            if custom and path in custom:
+                info.unrecognized_fields["custom"] = dict(custom[path])
             dirname, sep, base = path.rpartition("/")
             dest = self.targets_dir / f"{dirname}{sep}{info.hashes['sha256']}.{base}"
             dest.parent.mkdir(parents=True, exist_ok=True)
             if not dest.exists():
                 tmp = dest.with_name(f".{dest.name}.tmp")
-                shutil.copyfile(local, tmp)
+                try:
+                    os.link(local, tmp)  # same file system: no copy of a 270 MB snapshot
+                except OSError:
+                    shutil.copyfile(local, tmp)
                 with open(tmp, "rb+") as f:
                     os.fsync(f.fileno())
                 os.replace(tmp, dest)
