@@ -48,7 +48,7 @@ from sync._lists import (
     encode_records,
 )
 from sync._repo import Expiry, TufRepository, write_atomic
-from sync._upload_api import add_upload_routes
+from sync._upload_api import add_routes as add_upload_routes
 
 log = logging.getLogger(__name__)
 
