@@ -1,0 +1,58 @@
+"""Application bootstrap shared by the demo and the real kiosk: QApplication, font, language."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QLocale, QTranslator
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import QApplication
+
+from codes import DeviceError
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+TRANSLATIONS = ASSETS / "translations"
+LANGUAGES = ("zh_CN", "zh_HK", "en")
+DEFAULT_LANGUAGE = "zh_CN"
+FONT_FAMILY = "Noto Sans CJK SC"
+
+
+class KioskSetupError(DeviceError):
+    """The kiosk's display environment is incomplete (a missing font or translation file)."""
+
+
+def application(headless: bool = False) -> QApplication:
+    """The process's QApplication (created once). Headless runs use Qt's offscreen platform."""
+    if headless and not os.environ.get("DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(sys.argv[:1])
+    app.setApplicationName("passkiosk")
+    # Set the family explicitly: with fontconfig's fallback alone, bold CJK renders as regular.
+    if FONT_FAMILY not in QFontDatabase.families():
+        raise KioskSetupError(
+            f"font family {FONT_FAMILY!r} not found; install the Debian package fonts-noto-cjk"
+        )
+    app.setFont(QFont(FONT_FAMILY, 14))
+    return app
+
+
+def install_language(app: QApplication, language: str) -> QTranslator | None:
+    """Load assets/translations/passkiosk_<language>.qm; English needs no translator."""
+    if language not in LANGUAGES:
+        raise KioskSetupError(f"language must be one of {', '.join(LANGUAGES)}, got {language!r}")
+    for old in app.findChildren(QTranslator):
+        app.removeTranslator(old)
+        old.deleteLater()
+    QLocale.setDefault(QLocale(language))
+    if language == "en":
+        return None
+    translator = QTranslator(app)
+    qm = TRANSLATIONS / f"passkiosk_{language}.qm"
+    if not translator.load(str(qm)):
+        raise KioskSetupError(f"translation file missing or unreadable: {qm}")
+    app.installTranslator(translator)
+    return translator

@@ -1,0 +1,110 @@
+"""Qt adapter around the pure gate machine: reader events in, state changes out as signals.
+
+Verification runs off the GUI thread (an ID-card lookup costs one scrypt hash, spec §5), so the
+screen keeps animating while a card is read. Results come back through a queued signal and are
+matched to their read id, so a slow result of an earlier read can never overwrite a newer one.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Protocol
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from codes import Outcome, Verdict
+from kiosk._gate import GateMachine, GateState, GateTimings, Presentation
+from readers import CardPresented
+
+log = logging.getLogger(__name__)
+
+
+class Verifier(Protocol):
+    """What the gate needs from the verification side (demo data or the synced store)."""
+
+    def check_code(self, text: str) -> Verdict: ...
+
+    def check_card(self, card: CardPresented) -> Verdict: ...
+
+    def check_id(self, id18: str) -> Verdict: ...
+
+
+class KioskController(QObject):
+    stateChanged = Signal(object)  # GateState
+    _resultReady = Signal(int, object)  # read id, Verdict
+
+    def __init__(
+        self,
+        verifier: Verifier,
+        timings: GateTimings | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        tick_ms: int = 200,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._verifier = verifier
+        self._clock = clock
+        self._machine = GateMachine(timings or GateTimings())
+        self._machine.subscribe(self.stateChanged.emit)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="verify")
+        self._resultReady.connect(self._on_result)
+        self._timer = QTimer(self)
+        self._timer.setInterval(tick_ms)
+        self._timer.timeout.connect(self._tick)
+        self._timer.start()
+
+    @property
+    def state(self) -> GateState:
+        return self._machine.state
+
+    # Inputs (slots: connected to reader bridges, the scanner wedge and demo buttons) ------------
+
+    @Slot(str)
+    def present_code(self, text: str) -> None:
+        self._start(Presentation.CODE, lambda: self._verifier.check_code(text))
+
+    def present_card(self, card: CardPresented) -> None:
+        self._start(Presentation.ID_CARD, lambda: self._verifier.check_card(card))
+
+    @Slot(str)
+    def present_id(self, id18: str) -> None:
+        self._start(Presentation.TYPED_ID, lambda: self._verifier.check_id(id18))
+
+    @Slot()
+    def card_removed(self) -> None:
+        self._machine.card_removed(self._clock())
+
+    @Slot()
+    def dismiss(self) -> None:
+        self._machine.dismiss(self._clock())
+
+    def shutdown(self) -> None:
+        self._timer.stop()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    # Internals ----------------------------------------------------------------------------------
+
+    def _start(self, what: Presentation, job: Callable[[], Verdict]) -> None:
+        read_id = self._machine.present(what, self._clock())
+        if read_id is None:
+            return
+        self._pool.submit(self._run, read_id, job)
+
+    def _run(self, read_id: int, job: Callable[[], Verdict]) -> None:
+        try:
+            verdict = job()
+        except Exception:  # the kiosk must never crash on one bad read
+            log.exception("verification failed")
+            verdict = Verdict(Outcome.INVALID, "internal_error")
+        self._resultReady.emit(read_id, verdict)
+
+    @Slot(int, object)
+    def _on_result(self, read_id: int, verdict: Verdict) -> None:
+        self._machine.verdict(read_id, verdict, self._clock())
+
+    @Slot()
+    def _tick(self) -> None:
+        self._machine.tick(self._clock())
