@@ -2,6 +2,7 @@
 
 No Qt here: readers run their own threads and hand events to an ``EventSink`` callable.
 - ``PcscCardReader``: resident ID cards on PC/SC readers (serial via ``00 36 00 00 08``).
+- ``SamCardReader``: GA/T 467 SAM ID card readers on a serial port (ID number and name).
 - ``decode_image_file``: QR codes in a picture.
 """
 
@@ -17,6 +18,7 @@ from readers._events import (
 )
 from readers._pcsc import PcscCardReader
 from readers._qr import ImageReadError, decode_image_file
+from readers._sam import SamCardReader, SamTimeout
 
 __all__ = [
     "CardPresented",
@@ -31,5 +33,7 @@ __all__ = [
     "ReaderError",
     "ReaderEvent",
     "ReaderStatus",
+    "SamCardReader",
+    "SamTimeout",
     "decode_image_file",
 ]

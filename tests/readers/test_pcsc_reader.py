@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -25,7 +25,7 @@ def removed(event: ReaderEvent) -> bool:
     return isinstance(event, CardRemoved)
 
 
-def status(health: Health) -> object:
+def status(health: Health) -> Callable[[ReaderEvent], bool]:
     return lambda e: isinstance(e, ReaderStatus) and e.health is health
 
 
@@ -34,7 +34,7 @@ def watch(running_pcscd: Pcscd) -> Iterator[EventLog]:
     log = EventLog()
     reader = PcscCardReader(log, poll=0.2)
     reader.start()
-    log.wait(status(Health.OK))  # type: ignore[arg-type]
+    log.wait(status(Health.OK))
     try:
         yield log
     finally:
@@ -102,9 +102,9 @@ def test_recovers_from_a_pcscd_restart_with_the_card_on_the_reader(
     try:
         assert watch.wait(presented) == CardPresented(serial=SERIAL.hex().upper(), source=READER)
         running_pcscd.restart()
-        lost = watch.wait(status(Health.LOST))  # type: ignore[arg-type]
+        lost = watch.wait(status(Health.LOST))
         assert "0x8010" in lost.detail if isinstance(lost, ReaderStatus) else False
-        watch.wait(status(Health.OK))  # type: ignore[arg-type]
+        watch.wait(status(Health.OK))
         again = watch.wait(presented)
         assert again == CardPresented(serial=SERIAL.hex().upper(), source=READER)
         assert card.connections >= 2
@@ -129,7 +129,7 @@ def test_reader_unplugged_and_replugged(watch: EventLog, running_pcscd: Pcscd) -
         assert isinstance(gone, ReaderStatus)
         assert gone.health is Health.LOST
         running_pcscd.plug()
-        watch.wait(status(Health.OK))  # type: ignore[arg-type]
+        watch.wait(status(Health.OK))
         assert watch.wait(presented) == CardPresented(serial=SERIAL.hex().upper(), source=READER)
     finally:
         card.remove()
@@ -137,11 +137,11 @@ def test_reader_unplugged_and_replugged(watch: EventLog, running_pcscd: Pcscd) -
 
 def test_pcscd_down_for_a_while_then_back(watch: EventLog, running_pcscd: Pcscd) -> None:
     running_pcscd.stop()
-    lost = watch.wait(status(Health.LOST))  # type: ignore[arg-type]
+    lost = watch.wait(status(Health.LOST))
     assert isinstance(lost, ReaderStatus)
     assert "PC/SC service unavailable" in lost.detail
     running_pcscd.start()
-    watch.wait(status(Health.OK))  # type: ignore[arg-type]
+    watch.wait(status(Health.OK))
     card = VirtualCard(IdCardOS(serial=SERIAL))
     card.insert()
     try:
