@@ -11,6 +11,7 @@ holds for its key: ``RemoveKey`` then ``Put``.
 
 from __future__ import annotations
 
+import contextlib
 import mmap
 from pathlib import Path
 
@@ -64,6 +65,13 @@ def _read_wire(path: Path, *, kind: str, expect_version: int) -> tuple[mmap.mmap
     return buf, header
 
 
+def _close(buf: mmap.mmap) -> None:
+    # On an error the traceback may still hold arrays viewing the map; it is then unmapped
+    # when those are collected.
+    with contextlib.suppress(BufferError):
+        buf.close()
+
+
 class RevocationState:
     """One index file in ``directory``, replaced whole on every change."""
 
@@ -102,7 +110,7 @@ class RevocationState:
             cols: dict[EntryType, EntryColumns] = {}
             for t in EntryType:
                 sel = rec[rec["type"] == t]
-                keys = sel["key"].view(np.uint8).reshape(-1, 16)
+                keys = np.ascontiguousarray(sel["key"]).view(np.uint8).reshape(-1, 16)
                 if t is EntryType.TOKEN:
                     cols[t] = EntryColumns(keys)
                 else:
@@ -114,7 +122,7 @@ class RevocationState:
                                      cols[EntryType.CARD], version=header.version)
             del cols
         finally:
-            buf.close()
+            _close(buf)
         self.directory.mkdir(parents=True, exist_ok=True)
         write_index_file(self.path, encoded)
 
@@ -131,7 +139,7 @@ class RevocationState:
                                               f"got base {header.base}")
             ops = _delta_ops(decode_records(memoryview(buf), header, delta=True))
         finally:
-            buf.close()
+            _close(buf)
         if not self.path.exists():
             self.directory.mkdir(parents=True, exist_ok=True)
             write_index_file(self.path, encode_columns(version=0))

@@ -1,0 +1,127 @@
+"""Kiosk pull against the real service on 127.0.0.1: full snapshot, deltas, verify with the
+synced state, delta-vs-full choice, trust anchor handling."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import codes
+from codes import Kind, Outcome
+from sync._lists import EntryType, WireStatus
+from sync._pull import KioskLists, SyncError, pull
+from sync._service import BackgroundService, ServiceState
+from tests.sync.servicekit import make_id18, new_service, now, root_of, sync_kiosk
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[ServiceState, str]]:
+    st = new_service(tmp_path / "svc")
+    with BackgroundService(st.data_dir) as svc:
+        yield st, svc.url
+    st.close()
+
+
+def test_first_sync_then_deltas_then_verify(served: tuple[ServiceState, str],
+                                            tmp_path: Path) -> None:
+    st, url = served
+    kiosk = tmp_path / "kiosk"
+    id_red, id_ok = make_id18(1), make_id18(2)
+    tok = st.issue(id18=id_red, name="王五", status=0, kind=Kind.PHONE, proxy=False,
+                   now=now() - 60)
+    tok_ok = st.issue(id18=id_ok, name="赵六", status=0, kind=Kind.PRINTED, proxy=False,
+                      now=now() - 60)
+    # 50 unrelated tokens make the full snapshot bigger than two small deltas
+    st.bulk_load(iter([(0, i.to_bytes(16, "big"), 3, 1) for i in range(50)]))
+    st.publish(now=now())
+
+    first = sync_kiosk(kiosk, url, st)
+    assert first.applied == ("trust", "full 2")
+    assert first.state.token_entries == 50 and first.state.trust_keys == 1
+    lists = KioskLists(kiosk)
+    with lists.revocations.open() as rev:
+        v = codes.verify(tok.text, lists.trust_store(), rev, now())
+    assert (v.outcome, v.reason) == (Outcome.PASS, "ok")
+
+    st.revoke(EntryType.SUBJECT, codes.subject_hash(id_red), WireStatus.RED, now=now())
+    st.revoke(EntryType.CARD, codes.card_hash("0123456789ABCDEF"), WireStatus.YELLOW, now=now())
+    st.publish(now=now())
+    st.revoke(EntryType.TOKEN, bytes.fromhex(tok_ok.cti), WireStatus.REVOKED, now=now())
+    st.publish(now=now())
+
+    second = pull(kiosk, url, now=now())  # anchor already on disk
+    assert second.applied == ("delta 3", "delta 4")
+    assert second.state.revocation_version == 4
+    assert (second.state.subject_entries, second.state.card_entries,
+            second.state.token_entries) == (1, 1, 51)
+    with lists.revocations.open() as rev:
+        trust = lists.trust_store()
+        v = codes.verify(tok.text, trust, rev, now() + 1)
+        assert (v.outcome, v.reason) == (Outcome.DENY, "revoked_subject")
+        v = codes.verify(tok_ok.text, trust, rev, now() + 1)
+        assert (v.outcome, v.reason) == (Outcome.DENY, "revoked_token")
+        assert codes.lookup_card("0123456789abcdef", rev, now() + 1).outcome is \
+            Outcome.ATTENTION
+        assert codes.lookup_id(id_ok, rev, now() + 1).reason == "no_record"
+
+    third = pull(kiosk, url, now=now())
+    assert third.applied == () and third.downloaded_bytes == 0
+    state = json.loads((kiosk / "lists" / "state.json").read_bytes())
+    assert state["revocation_version"] == 4 and state["last_error"] is None
+
+
+def test_lifting_a_status_reaches_the_kiosk(served: tuple[ServiceState, str],
+                                            tmp_path: Path) -> None:
+    st, url = served
+    kiosk = tmp_path / "k"
+    sh = codes.subject_hash(make_id18(3))
+    st.bulk_load(iter([(0, i.to_bytes(16, "big"), 3, 1) for i in range(10)]))
+    st.revoke(EntryType.SUBJECT, sh, WireStatus.RED, now=now())
+    st.publish(now=now())
+    sync_kiosk(kiosk, url, st)
+    st.revoke(EntryType.SUBJECT, sh, WireStatus.REMOVED, now=now())
+    st.publish(now=now())
+    res = pull(kiosk, url, now=now())
+    assert res.applied == ("delta 3",) and res.state.subject_entries == 0
+
+
+def test_far_behind_kiosk_takes_the_full_snapshot(served: tuple[ServiceState, str],
+                                                  tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    st, url = served
+    kiosk = tmp_path / "k"
+    sync_kiosk(kiosk, url, st)
+    monkeypatch.setattr("sync._service.KEEP_DELTAS", 2)
+    for i in range(4):
+        st.revoke(EntryType.CARD, bytes([i] * 16), WireStatus.RED, now=now())
+        st.publish(now=now())
+    res = pull(kiosk, url, now=now())
+    assert res.applied == ("full 5",) and res.state.card_entries == 4
+
+
+def test_no_anchor_refuses_and_wrong_anchor_fails(served: tuple[ServiceState, str],
+                                                  tmp_path: Path) -> None:
+    _, url = served
+    with pytest.raises(SyncError) as e:
+        pull(tmp_path / "k1", url, now=now())
+    assert e.value.status == "no_anchor" and "--root" in str(e.value)
+    other = new_service(tmp_path / "other")
+    with pytest.raises(SyncError) as e:
+        pull(tmp_path / "k2", url, now=now(), bootstrap_root=root_of(other))
+    assert e.value.status == "bad_signature"
+    assert KioskLists(tmp_path / "k2").state().verified_at is None
+    other.close()
+
+
+def test_service_serves_upload_route(served: tuple[ServiceState, str]) -> None:
+    import urllib.error
+    import urllib.request
+
+    _, url = served
+    req = urllib.request.Request(f"{url}/upload/v1/records", data=b"x", method="POST")
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(req, timeout=5)
+    assert e.value.code in (400, 401)  # E2's endpoint answers: not signed → refused
