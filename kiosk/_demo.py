@@ -146,6 +146,7 @@ def run_demo(
     from PySide6.QtCore import QEventLoop, QTimer
 
     from kiosk._app import application, install_language
+    from kiosk._wedge import WedgeFilter
     from kiosk._window import KioskWindow
 
     app = application(headless=headless)
@@ -160,6 +161,10 @@ def run_demo(
     for name, label, action in actions:
         button = window.add_demo_button(name, label)
         button.clicked.connect(lambda _=False, a=action: a(controller))
+    # A USB scanner gun types the code: the wedge filter turns its keystroke bursts into scans.
+    wedge = WedgeFilter(app)
+    app.installEventFilter(wedge)
+    wedge.scanned.connect(controller.present_code)
     window.strip.site.setText("DEMO · 广州南站 · 3号闸机")
     window.strip.set_freshness(120.0, 24 * 3600)
     window.strip.readers.setText("身份证读卡器 ✓  摄像头 ✓")
