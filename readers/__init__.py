@@ -4,9 +4,13 @@ No Qt here: readers run their own threads and hand events to an ``EventSink`` ca
 - ``PcscCardReader``: resident ID cards on PC/SC readers (serial via ``00 36 00 00 08``).
 - ``SamCardReader``: GA/T 467 SAM ID card readers on a serial port (ID number and name).
 - ``decode_image_file``: QR codes in a picture.
+- ``CameraScanner``: QR codes from a camera or video file (``CvFrameSource``), with a budgeted
+  decoding cascade (``FrameDecoder``) and deterministic camera degradation (``degrade``).
 """
 
+from readers._camera import CameraError, CameraScanner, CvFrameSource, FrameSource, ScannerStats
 from readers._card_reader import CardReader, EventSink
+from readers._degrade import FAMILIES, DegradeError, degrade, make_sample, render_qr
 from readers._errors import FrameError, ReaderError
 from readers._events import (
     CardPresented,
@@ -17,16 +21,31 @@ from readers._events import (
     ReaderStatus,
 )
 from readers._pcsc import PcscCardReader
-from readers._qr import ImageReadError, decode_image_file
+from readers._qr import (
+    DecodeResult,
+    FrameDecoder,
+    ImageReadError,
+    TemporalFuser,
+    decode_image_file,
+    is_well_formed_token,
+)
 from readers._sam import SamCardReader, SamTimeout
 
 __all__ = [
+    "FAMILIES",
+    "CameraError",
+    "CameraScanner",
     "CardPresented",
     "CardReader",
     "CardRemoved",
     "CodeScanned",
+    "CvFrameSource",
+    "DecodeResult",
+    "DegradeError",
     "EventSink",
+    "FrameDecoder",
     "FrameError",
+    "FrameSource",
     "Health",
     "ImageReadError",
     "PcscCardReader",
@@ -35,5 +54,11 @@ __all__ = [
     "ReaderStatus",
     "SamCardReader",
     "SamTimeout",
+    "ScannerStats",
+    "TemporalFuser",
     "decode_image_file",
+    "degrade",
+    "is_well_formed_token",
+    "make_sample",
+    "render_qr",
 ]
