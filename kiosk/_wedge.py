@@ -258,7 +258,6 @@ class WedgeFilter(QObject):
         self._clock = clock
         self._held: list[tuple[QObject, QEvent]] = []
         self._replaying = False
-        self._last_seen: tuple[object, ...] | None = None
         self._eat_release: int | None = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -271,21 +270,12 @@ class WedgeFilter(QObject):
         etype = event.type()
         if etype not in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
             return False
-        assert isinstance(event, QKeyEvent)
-        # One key event visits several receivers (the window, the focus widget, its parents
-        # when ignored); only its first visit counts. A later visit is the same C++ event with
-        # the same fields and arrives before any other key event.
-        seen = (
-            _cpp_address(event),
-            etype,
-            event.key(),
-            event.text(),
-            event.timestamp(),
-            event.isAutoRepeat(),
-        )
-        if seen == self._last_seen:
+        if not isinstance(event, QKeyEvent):  # pragma: no cover - Qt always sends QKeyEvent
             return False
-        self._last_seen = seen
+        # One key event visits several receivers (the window, the focus widget, its parents when
+        # ignored). That needs no bookkeeping: the filter lets a key through only when it leaves
+        # the detector idle (it could not start a code), so a later visit of the same event
+        # meets an idle detector again and passes again, changing nothing.
         if etype == QEvent.Type.KeyRelease:
             return self._on_release(watched, event)
         return self._on_press(watched, event)
@@ -350,13 +340,6 @@ class WedgeFilter(QObject):
             return self._clock()
         stamp = event.timestamp()
         return stamp / 1000.0 if stamp else time.monotonic()
-
-
-def _cpp_address(obj: QObject | QEvent) -> int:
-    import shiboken6
-
-    address: int = shiboken6.getCppPointer(obj)[0]
-    return address
 
 
 def _alive(obj: QObject) -> bool:
