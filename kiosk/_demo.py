@@ -12,6 +12,7 @@ import base64
 import hashlib
 import json
 import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -96,16 +97,28 @@ class DemoData:
 
 
 class DemoVerifier:
-    """Verifies against the demo data with the wall clock as ``now``."""
+    """Verifies against the demo data with the wall clock as ``now``.
 
-    def __init__(self, data: DemoData, clock: Callable[[], float] = time.time) -> None:
+    A real ID-card read takes about a second (the card is held ~2 s); the simulated one waits
+    ``card_read_s`` so the "reading" screen is seen. ``card_released`` lets the headless run hold
+    a read open until it has photographed the reading screen at every size.
+    """
+
+    def __init__(
+        self, data: DemoData, clock: Callable[[], float] = time.time, card_read_s: float = 0.8
+    ) -> None:
         self._data = data
         self._clock = clock
+        self._card_read_s = card_read_s
+        self.card_released = threading.Event()
+        self.card_released.set()
 
     def check_code(self, text: str) -> Verdict:
         return codes.verify(text, self._data.trust, self._data.revocation, int(self._clock()))
 
     def check_card(self, card: CardPresented) -> Verdict:
+        self.card_released.wait(timeout=30)
+        time.sleep(self._card_read_s)  # worker thread: the simulated card read itself
         now = int(self._clock())
         if card.id18 is not None:  # a GA/T 467 reader gave the ID number itself
             return codes.lookup_id(card.id18, self._data.revocation, now)
@@ -153,7 +166,8 @@ def run_demo(
     install_language(app, language)
     data = DemoData(int(time.time()))
     timings = GateTimings() if not headless else GateTimings(pass_hold_s=60, alert_hold_s=60)
-    controller = KioskController(DemoVerifier(data), timings)
+    verifier = DemoVerifier(data, card_read_s=0.0 if headless else 0.8)
+    controller = KioskController(verifier, timings)
     window = KioskWindow()
     controller.stateChanged.connect(window.show_state)
     window.page.touched.connect(controller.dismiss)
@@ -205,9 +219,12 @@ def run_demo(
     by_key = {name.removeprefix("demo").lower(): action for name, _, action in actions}
     for key, reading_step, verdict_step in steps:
         controller.dismiss()
+        if reading_step:
+            verifier.card_released.clear()
         by_key[key](controller)
         if reading_step:
-            shoot(reading_step)  # the result is still queued: the screen shows "reading"
+            shoot(reading_step)
+            verifier.card_released.set()
         settle(lambda: controller.state.phase is Phase.VERDICT)
         shoot(verdict_step)
     controller.shutdown()
