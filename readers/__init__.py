@@ -3,6 +3,7 @@
 No Qt here: readers run their own threads and hand events to an ``EventSink`` callable.
 - ``PcscCardReader``: resident ID cards on PC/SC readers (serial via ``00 36 00 00 08``).
 - ``SamCardReader``: GA/T 467 SAM ID card readers on a serial port (ID number and name).
+- ``SerialScanner``: serial-port scanner guns (one code per CR/LF-terminated line).
 - ``decode_image_file``: QR codes in a picture.
 - ``CameraScanner``: QR codes from a camera or video file (``CvFrameSource``), with a budgeted
   decoding cascade (``FrameDecoder``) and deterministic camera degradation (``degrade``).
@@ -30,6 +31,7 @@ from readers._qr import (
     is_well_formed_token,
 )
 from readers._sam import SamCardReader, SamTimeout
+from readers._serial_scanner import SerialScanner
 
 __all__ = [
     "FAMILIES",
@@ -55,6 +57,7 @@ __all__ = [
     "SamCardReader",
     "SamTimeout",
     "ScannerStats",
+    "SerialScanner",
     "TemporalFuser",
     "decode_image_file",
     "degrade",
