@@ -130,7 +130,12 @@ def _describe(e: BaseException) -> tuple[str, str]:
         return "too_large", f"a download exceeded its signed length ({e})"
     if isinstance(e, tuf_errors.DownloadError):
         cause = e.__cause__ or e
-        return "unreachable", f"could not download from the service ({cause})"
+        if isinstance(cause, urllib3.exceptions.MaxRetryError) and isinstance(
+                cause.reason, urllib3.exceptions.NewConnectionError):
+            return "unreachable", f"could not connect to the service ({cause.reason})"
+        return "download_failed", f"a download from the service broke off ({cause})"
+    if isinstance(e, urllib3.exceptions.HTTPError):
+        return "download_failed", f"a download from the service broke off ({e})"
     if isinstance(e, tuf_errors.ExpiredMetadataError):
         return "expired", f"the service's signed metadata has expired (freeze?): {e}"
     if isinstance(e, tuf_errors.BadVersionNumberError):
@@ -166,7 +171,10 @@ def pull(data_dir: Path, service_url: str, *, now: int,
         result = _refresh(lists, state, base, now=now,
                           fetcher=fetcher or default_fetcher(timeout),
                           bootstrap_root=bootstrap_root if not lists.has_anchor() else None)
-    except (tuf_errors.RepositoryError, tuf_errors.DownloadError, TokenError, OSError) as e:
+    except (tuf_errors.RepositoryError, tuf_errors.DownloadError, urllib3.exceptions.HTTPError,
+            TokenError, OSError) as e:
+        # urllib3 errors: ngclient wraps failures when a download starts, not those raised
+        # while the body streams (a connection cut mid-file arrives as ProtocolError).
         status, message = _describe(e)
         with contextlib.suppress(OSError):
             lists.save_state(state.attempted(now, f"{status}: {message}"))
