@@ -14,6 +14,8 @@ import datetime as dt
 import json
 import re
 import sys
+import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # for annotations only; loading codes at import time would slow every command
@@ -55,10 +57,10 @@ def parse_now(text: str) -> int:
 def _add_now(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--now",
-        required=True,
         type=parse_now,
         metavar="T",
-        help="the time to verify at: epoch seconds or ISO 8601 (no offset means UTC)",
+        help="the time to verify at: epoch seconds or ISO 8601 (no offset means UTC); "
+        "required unless --data is given (then the kiosk clock there is the default)",
     )
 
 
@@ -77,6 +79,12 @@ def _add_source_options(p: argparse.ArgumentParser, *, trust: bool) -> None:
         )
     p.add_argument(
         "--revocation", metavar="FILE", help="revocation list JSON (PK1 spec §6); default: empty"
+    )
+    p.add_argument(
+        "--data",
+        metavar="DIR",
+        help="a kiosk data folder: use the trust and revocation lists synced there by "
+        "`passkiosk sync` (instead of --trust-list/--revocation) and report their age",
     )
 
 
@@ -104,6 +112,10 @@ def _load_sources(
     )
 
     store: TrustStore | None = None
+    if getattr(args, "data", None) is not None:
+        return _load_synced(args, trust=trust)
+    if args.now is None:
+        raise UsageError("expected --now T (or --data DIR to use that kiosk's clock)")
     try:
         if trust:
             if args.trust_list is None and not args.trust_cert:
@@ -125,6 +137,39 @@ def _load_sources(
     except TokenError as exc:
         raise UsageError(str(exc)) from None
     return store, revocation
+
+
+def _load_synced(
+    args: argparse.Namespace, *, trust: bool
+) -> tuple[TrustStore | None, RevocationView]:
+    """Trust and revocation state of a synced kiosk folder; fills args.now and args.lists."""
+    from codes import DeviceError, TokenError
+    from sync import Store, TrustedClock
+    from sync._pull import KioskLists
+
+    if getattr(args, "trust_list", None) is not None or args.revocation is not None:
+        raise UsageError("expected either --data DIR or --trust-list/--revocation files, not both")
+    lists = KioskLists(Path(args.data))
+    try:
+        if args.now is None:
+            with Store(Path(args.data)) as kiosk_store:
+                args.now = TrustedClock(kiosk_store).reading(time.time()).now
+        store = lists.trust_store() if trust else None
+        if store is not None and args.trust_cert:
+            store = store.with_certificates([_read(p, "certificate") for p in args.trust_cert])
+        args.lists = lists.state()
+        return store, lists.revocations.open()
+    except (DeviceError, TokenError) as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _with_age(args: argparse.Namespace, out: dict[str, Any]) -> dict[str, Any]:
+    """With --data: how old the synced lists are (issue 5: token checks show the age)."""
+    state = getattr(args, "lists", None)
+    if state is not None:
+        out["data_age_s"] = state.age(args.now)
+        out["data_stale"] = state.is_stale(args.now)
+    return out
 
 
 def _register_verify(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -191,7 +236,7 @@ def _verify(args: argparse.Namespace) -> int:
     except UsageError as exc:
         return _fail("verify", exc)
     assert trust is not None
-    print(json.dumps(verdict_json(verify(text, trust, revocation, args.now))))
+    print(json.dumps(_with_age(args, verdict_json(verify(text, trust, revocation, args.now)))))
     return 0
 
 
@@ -226,8 +271,12 @@ def _lookup(args: argparse.Namespace) -> int:
     else:
         v = lookup_card(args.card_serial, revocation, args.now)
         key, value = "ch", v.card_hash
+    if getattr(args, "lists", None) is not None:
+        from sync._lists import apply_stale_policy
+
+        v = apply_stale_policy(v, args.lists, args.now)  # old list: "no record" proves nothing
     out: dict[str, Any] = {"outcome": str(v.outcome), "reason": v.reason}
     if v.outcome != Outcome.INVALID and value is not None:
         out[key] = value
-    print(json.dumps(out))
+    print(json.dumps(_with_age(args, out)))
     return 0

@@ -262,11 +262,10 @@ def _print_card(args: argparse.Namespace) -> int:
 
 
 def _sync(args: argparse.Namespace) -> int:
-    from sync import resolve_data_dir
-    from sync._pull import KioskLists, SyncError, pull
+    from sync import Store, SyncError, TrustedClock, pull, resolve_data_dir
+    from sync._pull import KioskLists
 
     data = resolve_data_dir(args.data)
-    now = int(time.time())
     out: dict[str, Any] = {"data": str(data), "service": args.service}
     bootstrap = None
     if args.root:
@@ -275,35 +274,43 @@ def _sync(args: argparse.Namespace) -> int:
         except OSError as e:
             return _fail(f"--root: cannot read {args.root}: {e}")
     ok = True
-    try:
-        res = pull(data, args.service, now=now, bootstrap_root=bootstrap,
-                   timeout=args.timeout)
-        out["pull"] = {"ok": True, "applied": list(res.applied),
-                       "downloaded_bytes": res.downloaded_bytes}
-    except SyncError as e:
-        ok = False
-        out["pull"] = {"ok": False, "status": e.status, "error": str(e)}
-        print(f"passkiosk: {e}", file=sys.stderr)
-    state = KioskLists(data).state()
-    out["lists"] = {"revocation_version": state.revocation_version,
-                    "trust_sha256": state.trust_sha256, "trust_keys": state.trust_keys,
-                    "entries": {"token": state.token_entries, "subject": state.subject_entries,
-                                "card": state.card_entries},
-                    "verified_at": state.verified_at, "age_s": state.age(now),
-                    "stale": state.is_stale(now)}
-    if not args.no_push:
-        ok = _push(data, args, out) and ok
+    with Store(data) as store:
+        clock = TrustedClock(store)
+        reading = clock.reading(time.time())  # E2's clock sanity: never a rolled-back clock
+        now = reading.now
+        if reading.rolled_back:
+            out["clock_rolled_back_s"] = reading.behind_s
+        try:
+            res = pull(data, args.service, now=now, bootstrap_root=bootstrap,
+                       timeout=args.timeout)
+            out["pull"] = {"ok": True, "applied": list(res.applied),
+                           "downloaded_bytes": res.downloaded_bytes}
+            clock.note_run(time.time())  # a sane clock after a good sync raises the floor
+        except SyncError as e:
+            ok = False
+            out["pull"] = {"ok": False, "status": e.status, "error": str(e)}
+            print(f"passkiosk: {e}", file=sys.stderr)
+        state = KioskLists(data).state()
+        out["lists"] = {"revocation_version": state.revocation_version,
+                        "trust_sha256": state.trust_sha256, "trust_keys": state.trust_keys,
+                        "entries": {"token": state.token_entries,
+                                    "subject": state.subject_entries,
+                                    "card": state.card_entries},
+                        "verified_at": state.verified_at, "age_s": state.age(now),
+                        "stale": state.is_stale(now)}
+        if not args.no_push:
+            ok = _push(store, data, args, out) and ok
     print(json.dumps(out, ensure_ascii=False))
     return 0 if ok else 1
 
 
-def _push(data: Path, args: argparse.Namespace, out: dict[str, Any]) -> bool:
-    from sync import PushError, Store, load_or_create_device_key, push_pending
+def _push(store: Any, data: Path, args: argparse.Namespace, out: dict[str, Any]) -> bool:
+    from sync import PushError, TrustedClock, load_or_create_device_key, push_pending
 
     try:
-        with Store(data) as store:
-            key = load_or_create_device_key(data)
-            res = push_pending(store, args.service, key, timeout_s=float(args.timeout))
+        key = load_or_create_device_key(data)
+        res = push_pending(store, args.service, key, timeout_s=float(args.timeout),
+                           clock=lambda: TrustedClock(store).reading(time.time()).now)
     except PushError as e:
         out["push"] = {"ok": False, "error": str(e)}
         print(f"passkiosk: {e}", file=sys.stderr)
