@@ -9,6 +9,21 @@ from codes._hashes import card_hash, subject_hash
 from codes._idnum import check_id18, mask_id, mask_name, normalize_id18
 from codes._issue import issue_pk1, kid_for_public_key
 from codes._lookup import lookup_card, lookup_id, lookup_subject_hash
+from codes._revindex import (
+    DeltaOp,
+    EntryColumns,
+    EntryKind,
+    Put,
+    Remove,
+    RemoveKey,
+    RevocationEntry,
+    RevocationIndex,
+    RevocationIndexError,
+    encode_columns,
+    encode_entries,
+    parse_delta,
+    parse_entries,
+)
 from codes._revocation import RevocationList, parse_revocation_list
 from codes._revocation_view import RevocationView, Severity, StatusEntry
 from codes._trust import TrustedCert, TrustedKey, TrustStore, parse_trust_list
@@ -16,9 +31,18 @@ from codes._verdict import Kind, Outcome, Verdict
 from codes._verify import verify
 
 __all__ = [
+    "DeltaOp",
     "DeviceError",
+    "EntryColumns",
+    "EntryKind",
     "Kind",
     "Outcome",
+    "Put",
+    "Remove",
+    "RemoveKey",
+    "RevocationEntry",
+    "RevocationIndex",
+    "RevocationIndexError",
     "RevocationList",
     "RevocationView",
     "Severity",
@@ -32,6 +56,8 @@ __all__ = [
     "base45_encode",
     "card_hash",
     "check_id18",
+    "encode_columns",
+    "encode_entries",
     "issue_pk1",
     "kid_for_public_key",
     "lookup_card",
@@ -40,6 +66,8 @@ __all__ = [
     "mask_id",
     "mask_name",
     "normalize_id18",
+    "parse_delta",
+    "parse_entries",
     "parse_revocation_list",
     "parse_trust_list",
     "subject_hash",
