@@ -69,6 +69,10 @@ class _ServiceGone(Exception):
 class _Transient(Exception):
     """The card could not be read this time (still powering up, pulled, shared...)."""
 
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
 
 @dataclass
 class _Slot:
@@ -105,10 +109,19 @@ class PcscCardReader:
         self._ctx: Any = None
         self._slots: dict[str, _Slot] = {}
         self._status: tuple[Health, str] | None = None
+        self._transient: dict[str, int] = {}
+        self._transient_lock = threading.Lock()
 
     @property
     def source(self) -> str:
         return "pcsc"
+
+    @property
+    def transient_errors(self) -> dict[str, int]:
+        """How often each PC/SC error code made a card read wait for the next poll (for staff
+        diagnostics and the recovery benchmark), e.g. ``{"0x8010000C": 2}``."""
+        with self._transient_lock:
+            return dict(self._transient)
 
     def start(self) -> None:
         if self._thread is not None and self._thread.is_alive():
@@ -216,6 +229,9 @@ class PcscCardReader:
         try:
             serial = self._read_serial(ctx, name)
         except _Transient as exc:
+            key = f"0x{exc.code:08X}"
+            with self._transient_lock:
+                self._transient[key] = self._transient.get(key, 0) + 1
             if slot.attempts < self._max_attempts:
                 log.info("PC/SC %s: card not readable yet (%s), retrying", name, exc)
                 return
@@ -251,7 +267,7 @@ class PcscCardReader:
             return
         if _u32(hr) in _GONE:
             raise _ServiceGone(f"{what}: {_describe(hr)}")
-        raise _Transient(f"{what}: {_describe(hr)}")
+        raise _Transient(f"{what}: {_describe(hr)}", _u32(hr))
 
     # -- state changes ---------------------------------------------------------------------
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
+from smartcard import scard
 
 from readers import CardPresented, CardRemoved, Health, PcscCardReader, ReaderEvent, ReaderStatus
 from tests.readers.vcard import IdCardOS, Pcscd, VirtualCard
@@ -148,3 +150,87 @@ def test_pcscd_down_for_a_while_then_back(watch: EventLog, running_pcscd: Pcscd)
         watch.wait(presented)
     finally:
         card.remove()
+
+
+def _hold_exclusively(reader: str = "Virtual PCD 00 00") -> tuple[object, object]:
+    """Connect to the card EXCLUSIVELY from a second context (like another app holding it)."""
+    hr, ctx = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    assert hr == scard.SCARD_S_SUCCESS
+    deadline = time.monotonic() + 10
+    while True:  # the card may still be powering up: bounded retry
+        hr, handle, _ = scard.SCardConnect(
+            ctx,
+            reader,
+            scard.SCARD_SHARE_EXCLUSIVE,
+            scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1,
+        )
+        if hr == scard.SCARD_S_SUCCESS:
+            return ctx, handle
+        assert time.monotonic() < deadline, scard.SCardGetErrorMessage(hr)
+        time.sleep(0.05)
+
+
+def _release(ctx: object, handle: object) -> None:
+    scard.SCardDisconnect(handle, scard.SCARD_LEAVE_CARD)
+    scard.SCardReleaseContext(ctx)
+
+
+def _wait_transient(reader: PcscCardReader, code: str, count: int) -> None:
+    deadline = time.monotonic() + 10
+    while reader.transient_errors.get(code, 0) < count:  # awaited, bounded
+        assert time.monotonic() < deadline, reader.transient_errors
+        time.sleep(0.02)
+
+
+def test_a_card_that_cannot_be_connected_yet_is_retried_next_poll(running_pcscd: Pcscd) -> None:
+    # The same path as SCARD_E_NO_SMARTCARD right after a restart and SCARD_W_UNPOWERED_CARD
+    # right after a pull (timing-dependent, rarely seen here), made deterministic: another
+    # application holds the card exclusively, so connect() fails with a sharing violation.
+    card = VirtualCard(IdCardOS(serial=SERIAL))
+    card.insert()
+    ctx, handle = _hold_exclusively()
+    log = EventLog()
+    reader = PcscCardReader(log, poll=0.1, max_attempts=50)
+    reader.start()
+    try:
+        _wait_transient(reader, "0x8010000B", 2)  # SCARD_E_SHARING_VIOLATION, twice: retried
+        assert not any(presented(e) for e in log.drain())
+        _release(ctx, handle)
+        assert log.wait(presented) == CardPresented(serial=SERIAL.hex().upper(), source=READER)
+    finally:
+        reader.stop()
+        card.remove()
+
+
+def test_a_card_that_never_connects_is_reported_unreadable_once(running_pcscd: Pcscd) -> None:
+    card = VirtualCard(IdCardOS(serial=SERIAL))
+    card.insert()
+    ctx, handle = _hold_exclusively()
+    log = EventLog()
+    reader = PcscCardReader(log, poll=0.1, max_attempts=3)
+    reader.start()
+    try:
+        event = log.wait(presented)
+        assert event == CardPresented(serial=None, source=READER)
+        assert reader.transient_errors == {"0x8010000B": 3}
+        _release(ctx, handle)
+        # No further tries for this insertion; taking it away reports the removal.
+        card.remove()
+        log.wait(removed)
+        assert reader.transient_errors == {"0x8010000B": 3}
+    finally:
+        reader.stop()
+        card.remove()
+
+
+def test_cards_swapped_quickly_are_each_reported_with_their_own_serial(watch: EventLog) -> None:
+    for i in range(1, 9):
+        serial = bytes([i, 0xA5]) * 4
+        card = VirtualCard(IdCardOS(serial=serial))
+        card.insert()
+        try:
+            event = watch.wait(presented)
+        finally:
+            card.remove()
+        assert event == CardPresented(serial=serial.hex().upper(), source=READER)
+        watch.wait(removed)

@@ -142,8 +142,9 @@ class VirtualCard:
 
     def _serve(self, sock: socket.socket, stay: bool) -> None:
         while True:
-            # run() ends with sys.exit() when vpcd closes the socket
-            with contextlib.suppress(SystemExit, _Pulled, OSError):
+            # run() ends with sys.exit() when vpcd closes the socket; on a reset connection the
+            # library trips over its own unbound variable (UnboundLocalError): same meaning.
+            with contextlib.suppress(SystemExit, _Pulled, OSError, UnboundLocalError):
                 _Icc(self.os, sock).run()
             sock.close()
             self._set_sock(None)
