@@ -54,6 +54,9 @@ log = logging.getLogger(__name__)
 
 DB_FILE = "service.sqlite3"
 KEEP_DELTAS = 64
+# A version with more changes than this (a bulk import) gets no delta: kiosks behind it take the
+# full snapshot, which is then smaller than the delta chain anyway.
+MAX_DELTA_RECORDS = 1_000_000
 _BATCH = 100_000
 
 _SCHEMA = """
@@ -70,7 +73,7 @@ CREATE TABLE IF NOT EXISTS entries (
 CREATE TABLE IF NOT EXISTS changes (
     seq INTEGER PRIMARY KEY, type INTEGER NOT NULL, key BLOB NOT NULL, status INTEGER NOT NULL,
     since INTEGER NOT NULL, version INTEGER);
-CREATE INDEX IF NOT EXISTS changes_version ON changes (version);
+CREATE INDEX IF NOT EXISTS changes_version ON changes (version, type, key, seq);
 CREATE TABLE IF NOT EXISTS published (
     version INTEGER PRIMARY KEY, at INTEGER NOT NULL, done INTEGER NOT NULL);
 """
@@ -279,33 +282,39 @@ class ServiceState:
         delta_path = work / f"delta-{version}.pkrl"
         full_path = work / f"full-{version}.pkrl"
         trust_path = work / "trust-list.json"
-        n_delta = self._write_delta(delta_path, version)
+        n_delta = self._write_delta(delta_path, version)  # -1: too big, no delta this time
         n_full = self._write_full(full_path, version)
         trust = {"keys": [e.to_json() for e in self.trust_entries()]}
         write_atomic(trust_path, json.dumps(trust, sort_keys=True).encode())
         stale = [t for t in self.repo.targets()
                  if t.startswith("revocation/delta-")
                  and int(t[len("revocation/delta-"):-len(".pkrl")]) <= version - KEEP_DELTAS]
-        tv = self.repo.publish(
-            {TRUST_TARGET: trust_path, FULL_TARGET: full_path, delta_target(version): delta_path},
-            remove=stale,
-            custom={FULL_TARGET: {"version": version, "records": n_full},
-                    delta_target(version): {"base": version - 1, "version": version,
-                                            "records": n_delta}},
-            now=_dt(now), expiry=expiry)
+        add = {TRUST_TARGET: trust_path, FULL_TARGET: full_path}
+        custom: dict[str, dict[str, object]] = {FULL_TARGET: {"version": version,
+                                                              "records": n_full}}
+        if n_delta >= 0:
+            add[delta_target(version)] = delta_path
+            custom[delta_target(version)] = {"base": version - 1, "version": version,
+                                             "records": n_delta}
+        tv = self.repo.publish(add, remove=stale, custom=custom, now=_dt(now), expiry=expiry)
         with self._tx() as c:
             c.execute("UPDATE published SET done=1 WHERE version=?", (version,))
         for p in (delta_path, full_path):
             p.unlink(missing_ok=True)
         self._prune_targets()
-        return PublishResult(version, n_delta, n_full, tv)
+        return PublishResult(version, max(n_delta, 0), n_full, tv)
 
     def _write_delta(self, path: Path, version: int) -> int:
-        # Last change per (type, key) wins; sorted by (type, key) as the wire format requires.
+        """Write the delta file; return its record count, or -1 if it would be too big."""
+        (n_changes,) = self._conn.execute("SELECT count(*) FROM changes WHERE version=?",
+                                          (version,)).fetchone()
+        if n_changes > MAX_DELTA_RECORDS:
+            return -1
+        # Last change per (type, key) wins: SQLite takes bare columns from the max(seq) row.
+        # The (version, type, key, seq) index makes this one ordered scan.
         rows = self._conn.execute(
-            "SELECT type, status, key, since FROM changes c WHERE version=? AND seq = "
-            "(SELECT max(seq) FROM changes d WHERE d.version=? AND d.type=c.type "
-            "AND d.key=c.key) ORDER BY type, key", (version, version)).fetchall()
+            "SELECT type, status, key, since, max(seq) FROM changes WHERE version=? "
+            "GROUP BY type, key ORDER BY type, key", (version,)).fetchall()
         tmp = path.with_suffix(".tmp")
         with open(tmp, "wb") as f:
             f.write(encode_header("delta", version - 1, version, len(rows)))

@@ -125,3 +125,15 @@ def test_service_serves_upload_route(served: tuple[ServiceState, str]) -> None:
     with pytest.raises(urllib.error.HTTPError) as e:
         urllib.request.urlopen(req, timeout=5)
     assert e.value.code in (400, 401)  # E2's endpoint answers: not signed → refused
+
+
+def test_missing_delta_falls_back_to_full(served: tuple[ServiceState, str], tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    st, url = served
+    kiosk = tmp_path / "k"
+    sync_kiosk(kiosk, url, st)
+    monkeypatch.setattr("sync._service.MAX_DELTA_RECORDS", 3)
+    st.bulk_load(iter([(1, i.to_bytes(16, "big"), 2, 5) for i in range(4)]))
+    st.publish(now=now())
+    res = pull(kiosk, url, now=now())
+    assert res.applied == ("full 2",) and res.state.subject_entries == 4

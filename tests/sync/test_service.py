@@ -160,3 +160,14 @@ def test_expiry_is_signed_into_metadata(tmp_path: Path) -> None:
     assert timedelta(days=1, hours=23) < left <= timedelta(days=2)
     assert (tmp_path / "s" / DB_FILE).is_file()
     st.close()
+
+
+def test_bulk_import_gets_no_delta(service: ServiceState, monkeypatch: pytest.MonkeyPatch
+                                   ) -> None:
+    monkeypatch.setattr("sync._service.MAX_DELTA_RECORDS", 2)
+    n = service.bulk_load(iter([(2, i.to_bytes(16, "big"), 1, 5) for i in range(5)]))
+    res = service.publish(now=now())
+    assert (n, res.version, res.delta_records, res.full_records) == (5, 2, 0, 5)
+    targets = service.repo.targets()
+    assert delta_target(2) not in targets and delta_target(1) in targets
+    assert targets[FULL_TARGET].custom["version"] == 2
