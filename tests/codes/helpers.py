@@ -12,6 +12,7 @@ import json
 import zlib
 from typing import Any
 
+import cbor2
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
@@ -202,7 +203,7 @@ def hc1(
     payload: dict[int, Any] = {1: "DE", 6: HC1_NOW - 86_400, -260: {1: dcc}}
     if exp is not DROP:
         payload[4] = exp
-    body = encode(payload)
+    body = cbor2.dumps(payload)  # HC1 CBOR is plain RFC 8949 (floats allowed for exp)
     message = sig_structure(prot, body)
     if isinstance(key, ec.EllipticCurvePrivateKey):
         r, s = decode_dss_signature(key.sign(message, ec.ECDSA(hashes.SHA256())))
