@@ -47,8 +47,9 @@ MAX_IMAGE_PIXELS: Final = 40_000_000
 # A camera frame larger than 4K is not a gate camera; refuse rather than stall the worker.
 MAX_FRAME_PIXELS: Final = 3840 * 2160
 
-DEFAULT_BUDGET: Final = 0.020
-"""Seconds of decoding per frame; with zxing's ~2-6 ms first pass the p95 stays under 30 ms."""
+DEFAULT_BUDGET: Final = 0.024
+"""Seconds of decoding per frame: a stage starts only if its running cost estimate fits, so the
+p95 stays under 30 ms per frame (bench/bench_qr.py, docs/performance/camera.md)."""
 
 # Longest token text we consider well-formed: PK1 caps the inflated token at 4,096 bytes (spec
 # §1); a QR code holds at most 4,296 alphanumeric characters, so this bounds every real code.
@@ -59,11 +60,15 @@ _MAX_TOKEN_TEXT: Final = 4296
 _ZX_FORMATS: Final = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
 _ZBAR_SYMBOLS: Final = [pyzbar.ZBarSymbol.QRCODE]
 
-# Region search and scale-up: a code region is enlarged so its longer side is about this many
-# pixels (~10 px per module for versions 10-15), at most by _MAX_UPSCALE.
-_ROI_TARGET_PX: Final = 900
+# Region scale-up: a code region is enlarged so its longer side is about 600-900 pixels (~6-9 px
+# per module for versions 10-15), at most by _MAX_UPSCALE.
 _MAX_UPSCALE: Final = 2.5
+# _noise_level above which a frame is treated as noisy (camera frames: < 10; heavy noise: > 100).
+_NOISY: Final = 30.0
 _MAX_ROIS: Final = 2
+
+
+Stage = tuple[str, "Callable[[int], tuple[str, ...]]"]
 
 
 class ImageReadError(DeviceError):
@@ -181,31 +186,43 @@ class FrameDecoder:
         if not rois:
             return None
         crops = [_crop(gray, r) for r in rois]
-        ups: list[GrayImage | None] = [None] * len(crops)
+        scaled: dict[tuple[int, int], GrayImage] = {}
 
-        def up(i: int) -> GrayImage:
-            u = ups[i]
+        def up(i: int, target: int) -> GrayImage:
+            u = scaled.get((i, target))
             if u is None:
-                u = ups[i] = _upscale(crops[i])
+                u = scaled[(i, target)] = _upscale(crops[i], target)
             return u
 
         clahe = self._clahe
-        stages: list[tuple[str, Callable[[int], tuple[str, ...]]]] = [
-            ("roi-scale", lambda i: _valid(_zx(up(i)))),
-            ("roi-clahe", lambda i: _valid(_zx(_u8(clahe.apply(up(i)))))),
-            ("roi-sharpen", lambda i: _valid(_zx(_sharpen(up(i), 2.0, 2.5)))),
-            ("roi-adaptive", lambda i: _valid(_zx(_adaptive(up(i))))),
-            ("roi-median", lambda i: _valid(_zx(_upscale(_u8(cv2.medianBlur(crops[i], 3)))))),
-        ]
+        denoise: Stage = ("roi-denoise", lambda i: _zx_ok(_upscale(_median(crops[i]), 900)))
+        smooth: Stage = ("roi-smooth", lambda i: _zx_ok(_gauss(up(i, 900), 1.5)))
+        scale: Stage = ("roi-scale", lambda i: _zx_ok(up(i, 900)))
+        sharpen: Stage = ("roi-sharpen", lambda i: _zx_ok(_sharpen(up(i, 600), 2.0, 5.0)))
+        sharpen_fine: Stage = ("roi-sharpen-fine", lambda i: _zx_ok(_sharpen(up(i, 600), 1.0, 5.0)))
+        adaptive: Stage = ("roi-adaptive", lambda i: _zx_ok(_upscale(_adaptive(crops[i]), 900)))
+        contrast: Stage = ("roi-clahe", lambda i: _zx_ok(_u8(clahe.apply(up(i, 900)))))
+        zbar: Stage = (
+            "roi-pyzbar",
+            lambda i: tuple(_unique(decode_pyzbar(_u8(clahe.apply(crops[i]))))),
+        )
+        # Order by what each stage recovered per millisecond on the corpus (bench/bench_qr.py):
+        # heavy sensor noise is diagnosed first, because sharpening a noisy picture makes it
+        # worse while a 3x3 median alone recovers most such frames.
+        stages: list[Stage]
+        if _noise_level(gray) > _NOISY:
+            stages = [denoise, smooth, scale, adaptive, contrast]
+        else:
+            stages = [sharpen, scale, adaptive, sharpen_fine, contrast, denoise]
         if self._use_pyzbar:
-            stages.append(
-                ("roi-pyzbar", lambda i: tuple(_unique(decode_pyzbar(_u8(clahe.apply(crops[i]))))))
-            )
-        for name, fn in stages:
-            for i in range(len(crops)):
+            stages.append(zbar)
+        # The first region (zxing's own failed detection, else the best texture) gets every
+        # stage before a second region is tried.
+        for i in range(len(crops)):
+            for name, fn in stages:
                 key = f"{name}/{i}"
                 if not self._affordable(key, t0):
-                    return None
+                    continue
                 s0 = self._clock()
                 texts = fn(i)
                 self._learn(key, self._clock() - s0)
@@ -318,6 +335,10 @@ def decode_image_file(path: str) -> list[str]:
 # -- helpers ----------------------------------------------------------------------------------
 
 
+def _zx_ok(gray: GrayImage) -> tuple[str, ...]:
+    return _valid(_zx(gray))
+
+
 def _zx(gray: GrayImage) -> list[zxingcpp.Barcode]:
     # return_errors: symbols found but failing Reed-Solomon still tell us where the code is,
     # which is the best region for the cascade; they are never reported as texts.
@@ -410,10 +431,10 @@ def _crop(gray: GrayImage, box: Box) -> GrayImage:
     return np.ascontiguousarray(gray[y0:y1, x0:x1])
 
 
-def _upscale(crop: GrayImage) -> GrayImage:
+def _upscale(crop: GrayImage, target: int) -> GrayImage:
     # Small codes (2-4 px per module) read far better once enlarged with a smooth kernel.
     side = max(crop.shape[0], crop.shape[1], 1)
-    f = min(_MAX_UPSCALE, _ROI_TARGET_PX / side)
+    f = min(_MAX_UPSCALE, target / side)
     if f <= 1.05:
         return crop
     return np.asarray(
@@ -427,10 +448,29 @@ def _sharpen(gray: GrayImage, sigma: float, amount: float) -> GrayImage:
     return np.asarray(cv2.addWeighted(gray, 1 + amount, blurred, -amount, 0), dtype=np.uint8)
 
 
-def _adaptive(gray: GrayImage) -> GrayImage:
-    # A large-window local threshold: separates modules under uneven light (glare edges, thumb
-    # shadows) where zxing's own binarizers pick one level for too large an area.
-    return np.asarray(
-        cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, 61, 0),
-        dtype=np.uint8,
+def _adaptive(crop: GrayImage) -> GrayImage:
+    # A local threshold over ~1/15 of the region (a few modules): separates modules under uneven
+    # light (glare edges, thumb shadows) where zxing's binarizers pick one level for too large
+    # an area. Done before scale-up, where it is cheap.
+    block = max(3, (max(crop.shape) // 15) | 1)
+    return _u8(
+        cv2.adaptiveThreshold(
+            crop, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, block, 0
+        )
     )
+
+
+def _median(crop: GrayImage) -> GrayImage:
+    return _u8(cv2.medianBlur(crop, 3))
+
+
+def _gauss(gray: GrayImage, sigma: float) -> GrayImage:
+    return _u8(cv2.GaussianBlur(gray, (0, 0), sigma))
+
+
+def _noise_level(gray: GrayImage) -> float:
+    """Median |Laplacian| of a central patch: ~0-10 for camera frames, >100 in heavy noise."""
+    h, w = gray.shape
+    c = gray[max(0, h // 2 - 128) : h // 2 + 128, max(0, w // 2 - 128) : w // 2 + 128]
+    lap = cv2.Laplacian(c, cv2.CV_16S)
+    return float(np.median(np.abs(lap)))
