@@ -13,6 +13,7 @@ _MAX_TIMEOUT = 86_400.0
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add this area's subcommands to sub."""
     _register_card(sub)
+    _register_decode(sub)
 
 
 # -- passkiosk card ---------------------------------------------------------------------------
@@ -93,3 +94,39 @@ def _card(args: argparse.Namespace) -> int:
                     return 0
     finally:
         reader.stop()
+
+
+# -- passkiosk decode -------------------------------------------------------------------------
+
+
+def _register_decode(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "decode",
+        help="print the QR codes found in pictures",
+        description=(
+            'Print one JSON line per picture: {"image": "<path as given>", "codes": ["<text>", '
+            "...]} (an empty list when the picture holds no code). zxing-cpp first, then a "
+            "preprocessing cascade, then pyzbar. A file that cannot be read is reported on "
+            "stderr and the command exits 2 after the other pictures."
+        ),
+    )
+    p.add_argument("images", nargs="+", metavar="IMAGE", help="picture file (PNG, JPEG, ...)")
+    p.set_defaults(handler=_decode)
+
+
+def _decode(args: argparse.Namespace) -> int:
+    import json
+    import sys
+
+    from readers import ImageReadError, decode_image_file
+
+    rc = 0
+    for path in args.images:
+        try:
+            codes = decode_image_file(path)
+        except ImageReadError as exc:
+            print(f"passkiosk decode: {exc}", file=sys.stderr)
+            rc = 2
+            continue
+        print(json.dumps({"image": path, "codes": codes}, ensure_ascii=False), flush=True)
+    return rc
