@@ -2,14 +2,15 @@
 
 State lives in ``<data>/service.sqlite3``. Issued tokens are kept by token id with the subject
 hash only (never a raw ID number). Revocations are kept twice: ``entries`` is the current list,
-``changes`` the ordered log from which each publish cuts a numbered delta.
+``changes`` the ordered log from which each publish cuts a numbered delta (a version is a range
+of change sequence numbers, so publishing never rewrites the log).
 
 Publishing is crash-safe in two steps: (1) one SQLite transaction assigns the next list version
-to every pending change and records the publish as not yet materialised; (2) the delta, the full
-snapshot and the trust list are written and handed to the TUF repository, then the publish is
-marked done. A publish interrupted in step 2 is redone first by the next ``publish``. A version's
-delta is therefore fixed once assigned; deltas are idempotent puts/removes, so a full snapshot
-that already contains some later changes is harmless.
+to the pending changes (by sequence range) and records the publish as not yet materialised;
+(2) the delta, the full snapshot and the trust list are written and handed to the TUF
+repository, then the publish is marked done. A publish interrupted in step 2 is redone first by
+the next ``publish``. A version's delta is therefore fixed once assigned; deltas are idempotent
+puts/removes, so a full snapshot that already contains some later changes is harmless.
 
 TUF targets: ``trust/trust-list.json`` (§6 JSON), ``revocation/full.pkrl`` (``custom.version``)
 and ``revocation/delta-<version>.pkrl`` (``custom.base``/``custom.version``) for the last
@@ -72,10 +73,10 @@ CREATE TABLE IF NOT EXISTS entries (
     PRIMARY KEY (type, key)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS changes (
     seq INTEGER PRIMARY KEY, type INTEGER NOT NULL, key BLOB NOT NULL, status INTEGER NOT NULL,
-    since INTEGER NOT NULL, version INTEGER);
-CREATE INDEX IF NOT EXISTS changes_version ON changes (version, type, key, seq);
+    since INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS published (
-    version INTEGER PRIMARY KEY, at INTEGER NOT NULL, done INTEGER NOT NULL);
+    version INTEGER PRIMARY KEY, at INTEGER NOT NULL, done INTEGER NOT NULL,
+    first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL);
 """
 
 
@@ -270,10 +271,12 @@ class ServiceState:
                 "SELECT version FROM published WHERE done=0 ORDER BY version").fetchall():
             self._materialise(int(v), now=now, expiry=expiry)
         with self._tx() as c:
-            row = c.execute("SELECT max(version) FROM published").fetchone()
-            version = int(row[0] or 0) + 1
-            c.execute("UPDATE changes SET version=? WHERE version IS NULL", (version,))
-            c.execute("INSERT INTO published VALUES (?,?,0)", (version, now))
+            version, last = c.execute(
+                "SELECT coalesce(max(version), 0) + 1, coalesce(max(last_seq), 0) "
+                "FROM published").fetchone()
+            (top,) = c.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()
+            c.execute("INSERT INTO published VALUES (?,?,0,?,?)",
+                      (version, now, last + 1, max(top, last)))
         return self._materialise(version, now=now, expiry=expiry)
 
     def _materialise(self, version: int, *, now: int, expiry: Expiry | None) -> PublishResult:
@@ -306,15 +309,16 @@ class ServiceState:
 
     def _write_delta(self, path: Path, version: int) -> int:
         """Write the delta file; return its record count, or -1 if it would be too big."""
-        (n_changes,) = self._conn.execute("SELECT count(*) FROM changes WHERE version=?",
-                                          (version,)).fetchone()
+        first, last = self._conn.execute(
+            "SELECT first_seq, last_seq FROM published WHERE version=?", (version,)).fetchone()
+        (n_changes,) = self._conn.execute(
+            "SELECT count(*) FROM changes WHERE seq BETWEEN ? AND ?", (first, last)).fetchone()
         if n_changes > MAX_DELTA_RECORDS:
             return -1
         # Last change per (type, key) wins: SQLite takes bare columns from the max(seq) row.
-        # The (version, type, key, seq) index makes this one ordered scan.
         rows = self._conn.execute(
-            "SELECT type, status, key, since, max(seq) FROM changes WHERE version=? "
-            "GROUP BY type, key ORDER BY type, key", (version,)).fetchall()
+            "SELECT type, status, key, since, max(seq) FROM changes WHERE seq BETWEEN ? AND ? "
+            "GROUP BY type, key ORDER BY type, key", (first, last)).fetchall()
         tmp = path.with_suffix(".tmp")
         with open(tmp, "wb") as f:
             f.write(encode_header("delta", version - 1, version, len(rows)))
