@@ -15,6 +15,13 @@ from sync._records import (
     new_record_id,
     record_from_verdict,
 )
+from sync._revfile import (
+    RevocationFileError,
+    apply_delta_file,
+    build_index_file,
+    open_index_file,
+    write_index_file,
+)
 from sync._scheduler import SyncScheduler, SyncStatus, backoff_delay
 from sync._store import (
     AuditChainReport,
@@ -43,6 +50,7 @@ __all__ = [
     "PushResult",
     "RecordCounts",
     "RecordError",
+    "RevocationFileError",
     "SiteConfig",
     "Store",
     "StoreError",
@@ -51,9 +59,12 @@ __all__ = [
     "SyncStatus",
     "TrustedClock",
     "UploadLedger",
+    "apply_delta_file",
     "apply_stale_policy",
     "assess_clock",
+    "background_sync",
     "backoff_delay",
+    "build_index_file",
     "device_public_key",
     "enroll_kiosk",
     "kv_get_in",
@@ -61,16 +72,19 @@ __all__ = [
     "load_or_create_device_key",
     "looks_like_id_number",
     "new_record_id",
+    "open_index_file",
     "pull",
     "push_pending",
     "record_from_verdict",
     "resolve_data_dir",
+    "write_index_file",
 ]
 
 # E1: the pull side loads tuf, securesystemslib and numpy (~0.6 s); `from sync import Store`
 # must stay quick, so these names are imported on first access (PEP 562). The reference service
 # (sync._service, aiohttp) is imported directly by `passkiosk service` only.
 if TYPE_CHECKING:
+    from sync._background import background_sync
     from sync._lists import DEFAULT_MAX_AGE, ListState, apply_stale_policy
     from sync._pull import KioskLists, PullResult, SyncError, pull
 
@@ -82,6 +96,7 @@ _LAZY = {
     "PullResult": "sync._pull",
     "SyncError": "sync._pull",
     "pull": "sync._pull",
+    "background_sync": "sync._background",
 }
 
 
