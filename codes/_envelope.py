@@ -8,19 +8,44 @@ from codes._base45 import base45_decode
 from codes._errors import TokenError
 
 MAX_INFLATED = 4096  # spec §1: more output than this is too_large
+# RFC 1950 CINFO (window = 2**(CINFO + 8)) from which the window holds all 4,096 bytes the cap
+# allows, so no back-reference can reach past it without also reaching past the output so far.
+_FULL_WINDOW_CINFO = 4
 
 
-def _inflate_prefix(data: bytes) -> int:
+def _inflate_bytewise(d: zlib._Decompress, data: bytes) -> bytes:
+    """Inflate one output byte per call, so that zlib checks every back-reference against the
+    window the header declares (spec §1): within one call zlib only checks the output so far."""
+    out = bytearray()
+    chunk = data
+    for _ in range(MAX_INFLATED + 2):  # each round yields a byte or has used all the input
+        piece = d.decompress(chunk, 1)
+        out += piece
+        chunk = d.unconsumed_tail
+        if len(out) > MAX_INFLATED or d.eof or not (piece or chunk):
+            break
+    return bytes(out)
+
+
+def _inflate(data: bytes) -> tuple[bytes, zlib._Decompress]:
+    """At most MAX_INFLATED + 1 bytes of output and the decompressor; raises zlib.error."""
+    d = zlib.decompressobj(wbits=0)  # 0: use the window size the stream's header declares
+    if data[:1] and data[0] >> 4 < _FULL_WINDOW_CINFO:  # a small declared window: rare
+        return _inflate_bytewise(d, data), d
+    return d.decompress(data, MAX_INFLATED + 1), d
+
+
+def _output_before_error(data: bytes) -> int:
     """Output length (capped at MAX_INFLATED + 1) of the longest input prefix zlib accepts."""
     lo, hi = 0, len(data)  # data[:lo] inflates without error, data[:hi] raises
     while hi - lo > 1:  # an error never goes away with more input, so bisect (log2 n rounds)
         mid = (lo + hi) // 2
         try:
-            zlib.decompressobj().decompress(data[:mid], MAX_INFLATED + 1)
+            _inflate(data[:mid])
             lo = mid
         except zlib.error:
             hi = mid
-    return len(zlib.decompressobj().decompress(data[:lo], MAX_INFLATED + 1))
+    return len(_inflate(data[:lo])[0])
 
 
 def inflate_capped(data: bytes) -> bytes:
@@ -28,22 +53,19 @@ def inflate_capped(data: bytes) -> bytes:
 
     Inflation stops at MAX_INFLATED + 1 bytes, so a zlib bomb costs nothing; exceeding the cap is
     ``too_large`` and wins over any zlib error later in the stream (spec §1). Every other
-    problem is ``malformed``: what Python's zlib reports, a stream that does not end, or bytes
-    after its end.
+    problem is ``malformed``: what Python's zlib reports (with the header's window size), a
+    stream that does not end, or bytes after its end.
     """
-    d = zlib.decompressobj()
     try:
-        out = d.decompress(data, MAX_INFLATED + 1)
+        out, d = _inflate(data)
     except zlib.error as exc:
         # zlib may detect an error in the same call that produced the byte over the cap; the
         # output is lost then, so find out from the longest error-free prefix which came first.
-        if _inflate_prefix(data) > MAX_INFLATED:
+        if _output_before_error(data) > MAX_INFLATED:
             raise TokenError(
                 "too_large", f"zlib: expected at most {MAX_INFLATED} bytes of output, got more"
             ) from None
-        raise TokenError(
-            "malformed", f"zlib: expected a valid RFC 1950 stream, got {exc}"
-        ) from None
+        raise TokenError("malformed", f"zlib: expected a valid stream, got {exc}") from None
     if len(out) > MAX_INFLATED:
         raise TokenError(
             "too_large", f"zlib: expected at most {MAX_INFLATED} bytes of output, got more"

@@ -58,6 +58,20 @@ def _zlib_bad_adler(data: bytes) -> bytes:
     return z[:-4] + bytes(b ^ 0xFF for b in z[-4:])
 
 
+def _small_window(cinfo: int) -> str:
+    """A valid token whose zlib header declares a 2**(cinfo+8)-byte window, with a
+    back-reference about 300 bytes back (two equal 300-byte unknown claims)."""
+    blob = bytes((i * 7919 + 13) % 251 for i in range(300))
+    raw = zlib.compress(
+        cose(_claims_with_raw(b"\x18\x62\x59\x01\x2c" + blob + b"\x18\x63\x59\x01\x2c" + blob, 2)),
+        9,
+    )
+    cmf = cinfo << 4 | 8
+    flg = raw[1] & 0xE0
+    flg |= (31 - (cmf * 256 + flg) % 31) % 31
+    return "PK1:" + base45_encode(bytes([cmf, flg]) + raw[2:])
+
+
 CASES: dict[str, tuple[Callable[[], str], tuple[str, str]]] = {
     # --- §1 text form ---
     "ok_ed25519": (lambda: token(), ok),
@@ -94,6 +108,9 @@ CASES: dict[str, tuple[Callable[[], str], tuple[str, str]]] = {
         lambda: "PK1:" + base45_encode(_raw_deflate(cose(_payload()))),
         malformed,
     ),
+    "zlib_reference_beyond_header_window": (lambda: _small_window(0), malformed),
+    "zlib_reference_within_header_window_ok": (lambda: _small_window(1), ok),
+    "zlib_window_size_over_32k": (lambda: _small_window(8), malformed),
     "too_large_bomb": (
         lambda: "PK1:" + base45_encode(zlib.compress(b"\0" * 10**6)),
         ("invalid", "too_large"),
