@@ -44,6 +44,7 @@ class PushResult:
     new: int  # of which it had not seen before
     batches: int
     pending: int  # records still queued afterwards (written during the push, or over the cap)
+    purged: int = 0  # uploaded records past the retention time, deleted after this push
 
     @property
     def duplicates(self) -> int:
@@ -69,11 +70,14 @@ def push_pending(
     clock: Callable[[], float] = time.time,
     batch_size: int = DEFAULT_BATCH,
     timeout_s: float = 10.0,
+    purge: bool = True,
 ) -> PushResult:
     """Upload every record queued when the push starts, in batches, oldest first.
 
     Raises PushError on the first failed batch; batches before it stay marked uploaded.
-    ``clock`` gives the signature timestamp (pass the kiosk's trusted clock).
+    ``clock`` gives the signature timestamp (pass the kiosk's trusted clock). After a push
+    that went through, uploaded records past the retention time are purged (``purge=False``
+    to skip); records still queued are never purged.
     """
     if not 1 <= batch_size <= MAX_BATCH_RECORDS:
         raise PushError(f"batch size: expected 1..{MAX_BATCH_RECORDS}, got {batch_size}")
@@ -119,7 +123,9 @@ def push_pending(
             batches += 1
     finally:
         conn.close()
-    return PushResult(sent=sent, new=new, batches=batches, pending=store.record_counts().pending)
+    purged = store.purge_uploaded(int(clock())) if purge else 0
+    return PushResult(sent=sent, new=new, batches=batches, pending=store.record_counts().pending,
+                      purged=purged)
 
 
 def _post(

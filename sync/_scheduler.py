@@ -16,6 +16,7 @@ not depend on the lists. Time and randomness are injectable for tests.
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 import time
@@ -23,6 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from codes._errors import DeviceError
+
+log = logging.getLogger(__name__)
 
 DEFAULT_INTERVAL_S = 300.0
 DEFAULT_BACKOFF_BASE_S = 5.0
@@ -97,7 +100,10 @@ class SyncScheduler:
         with self._lock:
             self._status = status
         if self._on_status is not None:
-            self._on_status(status)
+            try:
+                self._on_status(status)
+            except Exception:  # a broken status display must not stop the syncing
+                log.exception("sync status callback failed")
 
     def run_once(self) -> SyncStatus:
         """One round: pull, then push; update and report the status; return it."""
@@ -122,16 +128,20 @@ class SyncScheduler:
             s = self.status()
             pull_at = done if pull_ok else s.last_pull_success_at
             push_at = done if push_ok else s.last_push_success_at
+            if self._data_age is not None:
+                try:
+                    age = self._data_age()
+                except Exception as e:  # reported with the round, like a failed step
+                    age = None
+                    errors.append(f"data age: {type(e).__name__}: {e}")
+            else:
+                age = None if pull_at is None else max(0.0, done - pull_at)
             if errors:
                 failures = s.consecutive_failures + 1
                 delay = backoff_delay(failures, self._base_s, self._max_s, self._rng)
                 success_at = s.last_success_at
             else:
                 failures, delay, success_at = 0, self._interval_s, done
-            if self._data_age is not None:
-                age = self._data_age()
-            else:
-                age = None if pull_at is None else max(0.0, done - pull_at)
             status = SyncStatus(
                 running=False,
                 rounds=s.rounds + 1,

@@ -233,6 +233,7 @@ class Store:
             raise StoreError(f"{self.path}: expected an open store, got a closed one")
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
+            self._create_private_file()
             try:
                 conn = sqlite3.connect(
                     self.path,
@@ -246,12 +247,23 @@ class Store:
                 conn.execute("PRAGMA foreign_keys = ON")
             except sqlite3.Error as e:
                 raise StoreError(f"{self.path}: expected a usable SQLite file, got {e}") from e
-            if self.path.exists():
-                os.chmod(self.path, 0o600)
             self._local.conn = conn
             with self._conns_lock:
                 self._conns.append(conn)
         return conn
+
+    def _create_private_file(self) -> None:
+        """Create the database file 0600 before SQLite opens it: SQLite gives its -wal and -shm
+        files the database file's mode, and those hold entry records too."""
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                if os.fstat(fd).st_mode & 0o077:
+                    os.fchmod(fd, 0o600)
+            finally:
+                os.close(fd)
+        except OSError as e:
+            raise StoreError(f"{self.path}: expected a writable database file, got {e}") from e
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

@@ -133,3 +133,27 @@ def test_a_week_offline_catches_up(kiosk: tuple[Store, DeviceKey], tmp_path: Pat
     got = upstream(tmp_path / "svc")
     assert len(got) == 4200 == len({r.record_id for r in got})
     assert {r.record_id for r in got} == store.all_record_ids()
+
+
+def test_push_purges_uploaded_records_past_retention(
+    kiosk: tuple[Store, DeviceKey], tmp_path: Path
+) -> None:
+    store, key = kiosk
+    now = int(time.time())
+    old, recent = mk(now - 15 * DAY), mk(now - DAY)
+    store.add_record(old)
+    store.add_record(recent)
+    with UploadServer(tmp_path / "svc") as srv:
+        # The first push uploads both; the purge after it drops the one past 14 days.
+        res = push_pending(store, srv.url, key)
+        assert (res.sent, res.purged) == (2, 1)
+        assert store.all_record_ids() == {recent.record_id}
+        res = push_pending(store, srv.url, key, clock=lambda: now + 14 * DAY)
+        assert (res.sent, res.purged) == (0, 1)
+    # Records that never reached the service are kept, however old.
+    stuck = mk(now - 30 * DAY)
+    store.add_record(stuck)
+    with pytest.raises(PushError):
+        push_pending(store, f"http://127.0.0.1:{_free_port()}", key, timeout_s=5)
+    assert store.purge_uploaded(now + 365 * DAY) == 0
+    assert store.all_record_ids() == {stuck.record_id}

@@ -103,3 +103,25 @@ def test_stop_is_bounded_when_a_round_hangs() -> None:
     assert s.stop(timeout_s=0.05) is False  # returns, does not wait for the stuck I/O
     release.set()
     assert s.stop(timeout_s=30) is True
+
+
+def test_failing_callbacks_do_not_stop_sync() -> None:
+    pushes = threading.Semaphore(0)
+
+    def on_status(st: SyncStatus) -> None:
+        raise RuntimeError("GUI went away")
+
+    def data_age() -> float:
+        raise RuntimeError("lists unreadable")
+
+    s = SyncScheduler(pull=None, push=pushes.release, interval_s=3600, backoff_base_s=0.01,
+                      backoff_max_s=0.02, on_status=on_status, data_age=data_age)
+    st = s.run_once()
+    assert st.last_error == "data age: RuntimeError: lists unreadable"
+    assert st.consecutive_failures == 1
+    s.start()
+    try:
+        assert pushes.acquire(timeout=30)  # the round ran
+        assert pushes.acquire(timeout=30)  # and the ones after it (backoff, not a dead thread)
+    finally:
+        assert s.stop(timeout_s=30)

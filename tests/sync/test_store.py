@@ -41,7 +41,10 @@ def test_durability_settings_and_permissions(store: Store) -> None:
     c = store.connection()
     assert c.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert c.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
-    assert stat.S_IMODE((store.data_dir / DB_FILE).stat().st_mode) == 0o600
+    store.add_record(mk())
+    files = [p for p in store.data_dir.iterdir() if p.name.startswith(DB_FILE)]
+    assert {p.name for p in files} >= {DB_FILE, DB_FILE + "-wal", DB_FILE + "-shm"}
+    assert {stat.S_IMODE(p.stat().st_mode) for p in files} == {0o600}
     assert store.integrity_ok()
 
 
