@@ -137,3 +137,22 @@ def test_missing_delta_falls_back_to_full(served: tuple[ServiceState, str], tmp_
     st.publish(now=now())
     res = pull(kiosk, url, now=now())
     assert res.applied == ("full 2",) and res.state.subject_entries == 4
+
+
+def test_background_sync_round_trip(tmp_path: Path) -> None:
+    from sync import Store, background_sync, device_public_key, enroll_kiosk
+
+    st = new_service(tmp_path / "svc")
+    kiosk = tmp_path / "k"
+    with Store(kiosk) as store:
+        sched = background_sync(kiosk, store, "http://127.0.0.1:9")
+        status = sched.run_once()  # no trust anchor yet: the pull fails, the round is retried later
+        assert status.consecutive_failures == 1 and "trust anchor" in (status.last_error or "")
+        with BackgroundService(st.data_dir) as svc:
+            pull(kiosk, svc.url, now=now(), bootstrap_root=root_of(st))  # enrolment: anchor
+            enroll_kiosk(st.data_dir, device_public_key(kiosk))
+            sched = background_sync(kiosk, store, svc.url)
+            status = sched.run_once()
+        assert status.last_error is None, status.last_error
+        assert status.data_age_s is not None and status.data_age_s < 3600
+    st.close()
