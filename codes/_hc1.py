@@ -7,6 +7,7 @@ strictness; the envelope (Base45, the 4,096-byte zlib cap) is shared with PK1.
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -134,7 +135,7 @@ def verify_hc1(text: str, trust: TrustStore, now: int) -> Verdict:
     if not isinstance(claims, Mapping):
         raise _malformed("payload: expected a CWT claims map")
     exp = claims.get(CLAIM_EXP)
-    if isinstance(exp, bool) or not isinstance(exp, int | float):
+    if isinstance(exp, bool) or not isinstance(exp, int | float) or not math.isfinite(exp):
         raise _malformed("claim 4 (exp): expected a NumericDate, it is missing or mistyped")
     cert_type, name = _cert_type(claims)
     iss = claims.get(CLAIM_ISS)

@@ -157,8 +157,8 @@ def _field(entry: dict[str, Any], name: str, kind: type, index: int) -> Any:
 def parse_trust_list(data: bytes) -> TrustStore:
     """Parse the §6 trust-list JSON; an unusable file raises ``TokenError`` (CLI exit 2).
 
-    Entries whose ``alg`` is a string other than ``EdDSA``/``ES256`` are skipped entirely
-    (a key type this verifier cannot use); any other defect makes the whole file unusable.
+    Entries whose ``alg`` is not ``EdDSA``/``ES256`` (case-sensitive) are skipped entirely: a key
+    type this verifier cannot use. In the other entries any defect makes the file unusable.
     """
     if len(data) > MAX_TRUST_LIST_BYTES:
         raise _unusable(f"expected at most {MAX_TRUST_LIST_BYTES} bytes, got {len(data)}")
@@ -172,8 +172,8 @@ def parse_trust_list(data: bytes) -> TrustStore:
     for i, entry in enumerate(doc["keys"]):
         if not isinstance(entry, dict):
             raise _unusable(f"keys[{i}]: expected an object, got {type(entry).__name__}")
-        alg = _field(entry, "alg", str, i)
-        if alg not in COSE_ALG:
+        alg = entry.get("alg")
+        if not isinstance(alg, str) or alg not in COSE_ALG:
             continue  # §6: a key type this verifier cannot use is ignored, not an error
         kid_hex = _field(entry, "kid", str, i)
         if not _KID_HEX.fullmatch(kid_hex):

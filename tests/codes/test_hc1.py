@@ -132,6 +132,9 @@ def test_malformed(text: str) -> None:
 def test_missing_exp_and_trailing_bytes(es_cert: Any) -> None:
     assert _v(hc1(HC1_ES_KEY, es_cert, exp=DROP), es_cert) == ("invalid", "malformed")
     assert _v(hc1(HC1_ES_KEY, es_cert, exp="soon"), es_cert) == ("invalid", "malformed")
+    assert _v(hc1(HC1_ES_KEY, es_cert, exp=float("inf")), es_cert) == ("invalid", "malformed")
+    assert _v(hc1(HC1_ES_KEY, es_cert, exp=float("nan")), es_cert) == ("invalid", "malformed")
+    assert _v(hc1(HC1_ES_KEY, es_cert, exp=True), es_cert) == ("invalid", "malformed")
     assert _v(hc1(HC1_ES_KEY, es_cert, trailing=b"\x00"), es_cert) == ("invalid", "malformed")
 
 

@@ -389,6 +389,26 @@ CASES: dict[str, tuple[Callable[[], str], tuple[str, str]]] = {
         ),
         ("invalid", "bad_signature"),
     ),
+    "es256_high_s_ok": (
+        lambda: wrap(
+            cose(
+                _payload(iss="CN-51"),
+                key=ES_KEY,
+                signature=_es_sig(_payload(iss="CN-51"), high_s=True),
+            )
+        ),
+        ok,
+    ),
+    "es256_r_equals_n": (
+        lambda: wrap(
+            cose(
+                _payload(iss="CN-51"),
+                key=ES_KEY,
+                signature=_es_sig(_payload(iss="CN-51"), r_n=True),
+            )
+        ),
+        ("invalid", "bad_signature"),
+    ),
     "es256_zero_signature": (
         lambda: wrap(cose(_payload(iss="CN-51"), key=ES_KEY, signature=b"\0" * 64)),
         ("invalid", "bad_signature"),
@@ -507,6 +527,21 @@ def _unreduced_s(payload: bytes) -> bytes:
     ell = 2**252 + 27742317777372353535851937790883648493
     s = int.from_bytes(sig[32:], "little") + ell
     return sig[:32] + s.to_bytes(32, "little")
+
+
+_P256_N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+
+
+def _es_sig(payload: bytes, *, high_s: bool = False, r_n: bool = False) -> bytes:
+    """A raw ES256 signature, with s replaced by n - s (still valid) or r by n (invalid)."""
+    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+    r, s = decode_dss_signature(_der_sig(payload))
+    if high_s:
+        s = _P256_N - s if s < _P256_N // 2 else s
+    if r_n:
+        r = _P256_N
+    return r.to_bytes(32, "big") + s.to_bytes(32, "big")
 
 
 def _der_sig(payload: bytes) -> bytes:
