@@ -6,6 +6,7 @@ import base64
 import http.client
 import json
 import os
+import re
 import stat
 import time
 import urllib.parse
@@ -159,7 +160,7 @@ def test_push_from_unenrolled_kiosk_says_how_to_enroll(tmp_path: Path) -> None:
     key = load_or_create_device_key(tmp_path / "kiosk")
     with Store(tmp_path / "kiosk") as store, UploadServer(tmp_path / "svc") as srv:
         store.add_record(mk())
-        with pytest.raises(PushError, match="enroll-kiosk " + key.public_text) as ei:
+        with pytest.raises(PushError, match=re.escape("enroll-kiosk " + key.public_text)) as ei:
             push_pending(store, srv.url, key)
         assert ei.value.status == 401
         assert store.record_counts().pending == 1
