@@ -7,6 +7,8 @@ count (> 65535 for three characters, > 255 for two).
 
 from __future__ import annotations
 
+import struct
+
 from codes._errors import TokenError
 
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
@@ -33,28 +35,29 @@ def base45_decode(text: str) -> bytes:
         raise TokenError(
             "malformed", f"Base45: expected a length of 0 or 2 mod 3, got {len(text)} characters"
         )
-    values: list[int] = []
-    for pos, ch in enumerate(text):
-        v = _VALUE.get(ch)
-        if v is None:
-            raise TokenError(
-                "malformed", f"Base45: expected one of {_ALPHABET!r}, got {ch!r} at {pos}"
-            )
-        values.append(v)
-    out = bytearray()
-    full = len(values) - len(values) % 3
-    for i in range(0, full, 3):
-        n = values[i] + values[i + 1] * 45 + values[i + 2] * 45 * 45
-        if n > 0xFFFF:
-            raise TokenError(
-                "malformed", f"Base45: expected a 3-character group <= 65535, got {n} at {i}"
-            )
-        out += n.to_bytes(2, "big")
-    if full != len(values):
-        n = values[full] + values[full + 1] * 45
+    try:
+        v = [_VALUE[ch] for ch in text]
+    except KeyError:
+        pos, ch = next((i, c) for i, c in enumerate(text) if c not in _VALUE)
+        raise TokenError(
+            "malformed", f"Base45: expected one of {_ALPHABET!r}, got {ch!r} at {pos}"
+        ) from None
+    full = len(v) - len(v) % 3
+    groups = [
+        c + d * 45 + e * 2025 for c, d, e in zip(v[0:full:3], v[1:full:3], v[2:full:3], strict=True)
+    ]
+    if groups and max(groups) > 0xFFFF:
+        i = next(i for i, n in enumerate(groups) if n > 0xFFFF)
+        raise TokenError(
+            "malformed",
+            f"Base45: expected a 3-character group <= 65535, got {groups[i]} at {3 * i}",
+        )
+    out = struct.pack(f">{len(groups)}H", *groups)
+    if full != len(v):
+        n = v[full] + v[full + 1] * 45
         if n > 0xFF:
             raise TokenError(
                 "malformed", f"Base45: expected a final 2-character group <= 255, got {n}"
             )
-        out.append(n)
-    return bytes(out)
+        out += bytes([n])
+    return out
