@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
-from ._records import StoreError
+from ._records import StoreError, shown
 
 DEVICE_KEY_FILE = "device_key.pem"
 MAX_SKEW_S = 300
@@ -54,7 +54,7 @@ def parse_public_key(text: str) -> bytes:
     try:
         raw = base64.b64decode(text.strip(), validate=True)
     except (binascii.Error, ValueError) as e:
-        raise StoreError(f"public key: expected base64 text, got {text!r:.60}") from e
+        raise StoreError(f"public key: expected base64 text, got {shown(text)}") from e
     if len(raw) != 32:
         raise StoreError(f"public key: expected 32 bytes of Ed25519 key, got {len(raw)}")
     return raw

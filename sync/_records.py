@@ -58,10 +58,21 @@ def looks_like_id_number(text: str) -> bool:
     return _ID_LIKE.search(text) is not None
 
 
+def shown(value: object, limit: int = 40) -> str:
+    """A value for an error message that can never echo an ID number into a log."""
+    if isinstance(value, str):
+        if looks_like_id_number(value):
+            return f"text of {len(value)} characters holding an ID-like number"
+        return repr(value[:limit]) + ("..." if len(value) > limit else "")
+    if isinstance(value, bool | int | float | None):
+        return repr(value)
+    return type(value).__name__
+
+
 def check_free_text(what: str, text: str, max_len: int = MAX_TEXT) -> None:
     """Raise RecordError unless text is short, printable and holds no ID-like run."""
     if not isinstance(text, str) or not 1 <= len(text) <= max_len:
-        raise RecordError(f"{what}: expected 1..{max_len} characters, got {text!r:.80}")
+        raise RecordError(f"{what}: expected 1..{max_len} characters, got {shown(text)}")
     if not text.isprintable():
         raise RecordError(f"{what}: expected printable text, got control characters")
     if looks_like_id_number(text):
@@ -88,24 +99,26 @@ def validate_record(rec: EntryRecord) -> EntryRecord:
     try:
         canonical = str(uuid.UUID(rec.record_id))
     except (ValueError, TypeError, AttributeError) as e:
-        raise RecordError(f"record_id: expected a UUID, got {rec.record_id!r:.60}") from e
+        raise RecordError(f"record_id: expected a UUID, got {shown(rec.record_id)}") from e
     if canonical != rec.record_id:
-        raise RecordError(f"record_id: expected canonical lower-case UUID, got {rec.record_id}")
+        raise RecordError(
+            f"record_id: expected canonical lower-case UUID, got {shown(rec.record_id)}"
+        )
     if type(rec.at) is not int or not _MIN_TIME <= rec.at < _MAX_TIME:
-        raise RecordError(f"at: expected epoch seconds in 2020..2100, got {rec.at!r:.40}")
+        raise RecordError(f"at: expected epoch seconds in 2020..2100, got {shown(rec.at)}")
     check_free_text("site", rec.site)
     check_free_text("gate", rec.gate)
     if rec.outcome not in _OUTCOMES:
-        raise RecordError(f"outcome: expected one of {sorted(_OUTCOMES)}, got {rec.outcome!r:.40}")
+        raise RecordError(f"outcome: expected one of {sorted(_OUTCOMES)}, got {shown(rec.outcome)}")
     if not isinstance(rec.reason, str) or not _REASON.fullmatch(rec.reason):
-        raise RecordError(f"reason: expected a reason code [a-z0-9_], got {rec.reason!r:.60}")
+        raise RecordError(f"reason: expected a reason code [a-z0-9_], got {shown(rec.reason)}")
     if not isinstance(rec.format, str) or not _FORMAT.fullmatch(rec.format):
-        raise RecordError(f"format: expected a format tag like PK1, got {rec.format!r:.60}")
+        raise RecordError(f"format: expected a format tag like PK1, got {shown(rec.format)}")
     # Hash fields are exactly 32 hex characters, so an 18-character ID cannot hide in them;
     # they are not run through the ID-like check (random hex has 18-digit runs ~0.3% of the time).
     for name, value in (("subject_hash", rec.subject_hash), ("token_id", rec.token_id)):
         if value is not None and (not isinstance(value, str) or not _HEX32.fullmatch(value)):
-            raise RecordError(f"{name}: expected 32 lower-case hex characters, got {value!r:.60}")
+            raise RecordError(f"{name}: expected 32 lower-case hex characters, got {shown(value)}")
     return rec
 
 
@@ -149,7 +162,8 @@ def record_from_dict(obj: Mapping[str, Any]) -> EntryRecord:
     required = set(_FIELDS) - {"subject_hash", "token_id"}
     if not required <= keys or not keys <= set(_FIELDS):
         raise RecordError(
-            f"record: expected keys {sorted(_FIELDS)}, got {sorted(str(k) for k in keys)[:12]}"
+            f"record: expected keys {sorted(_FIELDS)}, "
+            f"got {[shown(str(k), 20) for k in sorted(keys)[:12]]}"
         )
     return validate_record(
         EntryRecord(

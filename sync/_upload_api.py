@@ -34,7 +34,7 @@ from ._devicekey import (
     signing_payload,
     verify_signature,
 )
-from ._records import MAX_BATCH_COMPRESSED, RecordError, decode_batch
+from ._records import MAX_BATCH_COMPRESSED, RecordError, decode_batch, shown
 from ._upload_ledger import UploadLedger
 
 
@@ -81,12 +81,14 @@ def add_routes(
             return _error(401, "expected short signature headers, got oversized ones")
         public = await asyncio.to_thread(ledger.public_key, key_id)
         if public is None:
-            return _error(401, f"expected an enrolled kiosk key, got unknown key id {key_id:.32}")
+            return _error(
+                401, f"expected an enrolled kiosk key, got unknown key id {shown(key_id, 32)}"
+            )
         now = int(clock())
         try:
             ts = int(ts_text)
         except ValueError:
-            return _error(401, f"expected an integer timestamp, got {ts_text:.32}")
+            return _error(401, f"expected an integer timestamp, got {shown(ts_text, 32)}")
         if abs(now - ts) > MAX_SKEW_S:
             return _error(
                 401, f"expected a timestamp within {MAX_SKEW_S}s of {now}, got {ts} (stale or "

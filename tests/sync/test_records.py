@@ -135,3 +135,19 @@ def test_batch_caps() -> None:
     assert len(bomb) < 100_000
     with pytest.raises(RecordError, match="inflated"):
         decode_batch(bomb)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"record_id": "11010519491231002X"}, {"reason": "11010519491231002X"},
+     {"format": "11010519491231002X"}, {"subject_hash": "x 11010519491231002X"},
+     {"site": "x" * 60 + "11010519491231002X"}],
+)
+def test_error_messages_never_echo_an_id_number(changes: dict[str, object]) -> None:
+    with pytest.raises(RecordError) as ei:
+        validate_record(rec(**changes))
+    assert "11010519491231002X" not in str(ei.value)
+    line = json.dumps({**record_to_dict(rec()), "11010519491231002X": 1}).encode()
+    with pytest.raises(RecordError) as ei:
+        decode_batch(_gz([line]))
+    assert "11010519491231002X" not in str(ei.value)
