@@ -104,7 +104,11 @@ class SerialScanner:
         overflow = False  # dropping the rest of an over-long line
         last = 0.0  # when the last byte arrived
         while not self._stop.is_set():
-            chunk = port.read(4096)
+            # Wait (up to the port timeout) for one byte, then take whatever else is waiting:
+            # read(4096) alone would sit out the whole timeout on every scan.
+            chunk = port.read(1)
+            if chunk:
+                chunk += port.read(min(port.in_waiting, 4096))
             now = time.monotonic()
             if not chunk:
                 if (line or overflow) and now - last > self._line_timeout:
