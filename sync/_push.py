@@ -102,12 +102,15 @@ def push_pending(
             headers["Content-Length"] = str(len(body))
             status, payload = _post(conn, path, body, headers, service_url)
             if status == 401:
-                raise PushError(
-                    f"upload refused (401: {_error_text(payload)}); this kiosk's key "
-                    f"{key.key_id} must be enrolled: passkiosk service enroll-kiosk "
-                    f"{key.public_text}",
-                    status,
-                )
+                why = _error_text(payload)
+                if "enrolled" in why:
+                    hint = (f"; enroll this kiosk's key {key.key_id} on the service: "
+                            f"passkiosk service enroll-kiosk {key.public_text}")
+                elif "timestamp" in why:
+                    hint = "; the kiosk's clock and the service's disagree, check the time"
+                else:
+                    hint = ""
+                raise PushError(f"upload refused (401: {why}){hint}", status)
             if status != 200:
                 raise PushError(
                     f"upload failed: expected 200, got {status} ({_error_text(payload)})", status
