@@ -13,6 +13,8 @@ reader: SCARD_E_NO_READERS_AVAILABLE), and replugging restarts it with the vpcd 
 from __future__ import annotations
 
 import fcntl
+import os
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -26,6 +28,9 @@ CHANNELID    0x8C7B
 """
 PCSCD = "/usr/sbin/pcscd"
 LOCK = "/tmp/passkiosk-pcsc-tests.lock"
+# pid and config dir of the pcscd a test run started; a run that died (SIGKILL, crash) leaves
+# that pcscd behind, and the next run may stop it: it is ours, recognisably so.
+STATE = Path("/tmp/passkiosk-pcsc-tests.pcscd")
 
 
 class PcscdBusy(RuntimeError):
@@ -88,10 +93,26 @@ class Pcscd:
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"{LOCK} held for more than {timeout} s") from None
                 time.sleep(0.2)
+        self._reap_leftover()
         others = running_pcscd()
         if others:
             self.release()
             raise PcscdBusy(f"a pcscd we did not start is running (pids {others})")
+
+    @staticmethod
+    def _reap_leftover() -> None:
+        try:
+            pid_text, confdir = STATE.read_text().split("\n", 1)
+            pid = int(pid_text)
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except (OSError, ValueError):
+            return
+        if pid in running_pcscd() and cmdline[-2:] == [confdir.encode(), b""]:
+            os.kill(pid, signal.SIGTERM)
+            deadline = time.monotonic() + 10
+            while pid in running_pcscd() and time.monotonic() < deadline:
+                time.sleep(0.05)
+        STATE.unlink(missing_ok=True)
 
     def release(self) -> None:
         if self._lockfile is not None:
@@ -111,6 +132,7 @@ class Pcscd:
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
+        STATE.write_text(f"{self.proc.pid}\n{self.confdir}")
         self.wait_readers(present=with_reader, timeout=timeout)
 
     def wait_readers(self, *, present: bool, timeout: float = 10.0) -> None:
@@ -137,6 +159,7 @@ class Pcscd:
             self.proc.kill()
             self.proc.wait(timeout)
         self.proc = None
+        STATE.unlink(missing_ok=True)
         if self._log is not None:
             self._log.close()
             self._log = None
