@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -102,7 +104,7 @@ def phase_lookup(n: int, work: Path) -> dict[str, object]:
 
     from sync._revfile import open_index_file
 
-    lat = np.empty(QUERIES, dtype=np.int64)  # allocated (8 MB) before the baseline
+    lat = np.ones(QUERIES, dtype=np.int64)  # 8 MB, touched before the baseline
     base = rss_mb()
     t0 = time.perf_counter()
     index = open_index_file(work / f"index-{n}.bin", verify=True)
@@ -115,7 +117,8 @@ def phase_lookup(n: int, work: Path) -> dict[str, object]:
     calls = (index.token_revoked, index.subject_entries, index.card_entries)
     qpath = work / f"queries-{n}.bin"
     perf = time.perf_counter_ns
-    results: dict[str, object] = {"open_verify_s": t_open, "open_noverify_s": t_open_nocrc,
+    results: dict[str, object] = {"loadavg_1m": os.getloadavg()[0], "open_verify_s": t_open,
+                                  "open_noverify_s": t_open_nocrc,
                                   "rss_baseline": base, "rss_after_open": after_open}
     hits = 0
     for round_name in ("round1", "round2"):
@@ -136,11 +139,12 @@ def phase_lookup(n: int, work: Path) -> dict[str, object]:
                     lat[i] = perf() - t
                     hits += bool(r)
                     i += 1
+        rss_after = rss_mb()  # before the statistics allocate anything
         us = lat[:i] / 1000
         results[round_name] = {
             "lookups": i, "p50_us": float(np.percentile(us, 50)),
             "p99_us": float(np.percentile(us, 99)), "p999_us": float(np.percentile(us, 99.9)),
-            "max_us": float(us.max()), "rss_after": rss_mb()}
+            "max_us": float(us.max()), "rss_after": rss_after}
     results["hit_fraction"] = hits / (2 * QUERIES)
     index.close()
     return results
@@ -151,7 +155,7 @@ def phase_delta(n: int, work: Path) -> dict[str, object]:
 
     from codes._revindex import EntryKind, Put, Remove, RemoveKey, RevocationEntry
     from codes._revocation_view import Severity
-    from sync._revfile import apply_delta_file, open_index_file
+    from sync._revfile import apply_delta_file, open_index_file, write_index_file
 
     rng = np.random.default_rng(SEED + 7 * n)
     existing = np.load(work / f"existing-{n}.npy")
@@ -176,16 +180,35 @@ def phase_delta(n: int, work: Path) -> dict[str, object]:
     path = work / f"delta-{n}.bin"
     subprocess.run(["cp", str(work / f"index-{n}.bin"), str(path)], check=True)
     base = rss_mb()
-    t0 = time.perf_counter()
+    load = os.getloadavg()[0]
+    t0, c0 = time.perf_counter(), time.process_time()
     new = apply_delta_file(path, ops, version=2)
-    t_apply = time.perf_counter() - t0
+    t_apply, c_apply = time.perf_counter() - t0, time.process_time() - c0
     after = rss_mb()
     counts = {k.value: v for k, v in new.counts().items()}
     ok = new.token_revoked(ops[5].entry.key) if isinstance(ops[5], Put) else None
     new.close()
     check = open_index_file(path, verify=True)
     check.close()
-    return {"ops": DELTA, "apply_s": t_apply, "rss_before": base, "rss_after": after,
+    # The same again on a fresh copy, step by step (wall and CPU seconds per step).
+    subprocess.run(["cp", str(work / f"index-{n}.bin"), str(path)], check=True)
+    steps: dict[str, list[float]] = {}
+
+    def step(name: str, fn: Any) -> Any:
+        t, c = time.perf_counter(), time.process_time()
+        out = fn()
+        steps[name] = [time.perf_counter() - t, time.process_time() - c]
+        return out
+
+    old = step("open", lambda: open_index_file(path, verify=False))
+    step("crc_old", old.check_body)
+    box = [step("merge_encode", lambda: old.apply_delta(ops, version=3))]
+    step("write_fsync_rename", lambda: write_index_file(path, box[0]))
+    box.clear()  # drops the views into the old mapping
+    old.close()
+    step("reopen", lambda: open_index_file(path, verify=False).close())
+    return {"ops": DELTA, "apply_s": t_apply, "apply_cpu_s": c_apply, "loadavg_1m": load,
+            "steps_wall_cpu_s": steps, "rss_before": base, "rss_after": after,
             "counts_after": counts, "spot_check": ok}
 
 
