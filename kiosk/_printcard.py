@@ -5,7 +5,7 @@ QR alphanumeric mode with error correction Q or H. We always use H: paper gets f
 and smudged, and H survives ~30 % damage.
 
 The QR matrix comes from the ``qrcode`` package and is painted as vector rectangles (one filled
-path, so no hairline seams appear between modules when the PDF is rasterised). Text uses
+region, so no hairline seams appear between modules when the PDF is rasterised). Text uses
 "Noto Sans CJK SC" explicitly: Qt's fallback font choice differs per machine and could print
 tofu boxes instead of Chinese.
 
@@ -223,14 +223,18 @@ def _paint_pdf(
     _ensure_gui_app()
     from PySide6.QtCore import QMarginsF, QRectF, Qt
     from PySide6.QtGui import (
+        QBitmap,
         QColor,
         QFont,
         QFontDatabase,
+        QImage,
         QPageLayout,
         QPageSize,
         QPainter,
         QPainterPath,
         QPdfWriter,
+        QRegion,
+        QTransform,
     )
 
     if FONT_FAMILY not in QFontDatabase.families():
@@ -304,18 +308,15 @@ def _paint_pdf(
         side = module * total
         x0 = int((_PAGE_W * mm - side) / 2) + QUIET_ZONE * module
         y0 = int(_QR_TOP * mm) + QUIET_ZONE * module
+        # One region for the whole symbol (module bitmap -> region -> scaled to device units):
+        # filled as one path, adjacent modules merge, so no seams appear when rasterised. It
+        # also keeps the Python->Qt calls per card to a handful instead of one per module run.
+        n = len(matrix)
+        pixels = bytes(0 if dark else 255 for row in matrix for dark in row)
+        bitmap = QBitmap.fromImage(QImage(pixels, n, n, n, QImage.Format.Format_Grayscale8))
+        region = QTransform(module, 0, 0, module, x0, y0).map(QRegion(bitmap))
         path = QPainterPath()
-        path.setFillRule(Qt.FillRule.WindingFill)
-        for r, row in enumerate(matrix):
-            c = 0
-            while c < len(row):
-                if row[c]:
-                    start = c
-                    while c < len(row) and row[c]:
-                        c += 1
-                    path.addRect(x0 + start * module, y0 + r * module, (c - start) * module, module)
-                else:
-                    c += 1
+        path.addRegion(region)
         painter.fillPath(path, black)
 
         y = _QR_TOP + side / mm + 0.5

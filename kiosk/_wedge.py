@@ -259,9 +259,10 @@ class WedgeFilter(QObject):
         self._held: list[tuple[QObject, QEvent]] = []
         self._replaying = False
         self._eat_release: int | None = None
+        self._idle_ms = idle_release_ms
+        self._last_held_at = 0.0
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
-        self._timer.setInterval(idle_release_ms)
         self._timer.timeout.connect(self._on_idle)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -298,13 +299,17 @@ class WedgeFilter(QObject):
             self.rejected.emit(step.rejected)
         if step.scanned is not None:
             self._held.clear()
-            self._timer.stop()
+            if self._timer.isActive():
+                self._timer.stop()
             self._eat_release = key
             self.scanned.emit(step.scanned)
             return True
         if step.hold:
             self._held.append((watched, event.clone()))
-            self._timer.start()
+            self._last_held_at = time.monotonic()
+            if not self._timer.isActive():
+                # Armed once per burst, not per key: _on_idle re-arms it for the time left.
+                self._timer.start(self._idle_ms)
             return True
         return False
 
@@ -318,6 +323,10 @@ class WedgeFilter(QObject):
         return False
 
     def _on_idle(self) -> None:
+        left_ms = self._idle_ms - (time.monotonic() - self._last_held_at) * 1000.0
+        if left_ms > 1.0 and self._held:
+            self._timer.start(int(left_ms) + 1)  # keys kept coming: wait for the last one
+            return
         step = self._det.abandon()
         self._replay()
         if step.rejected is not None:
@@ -326,7 +335,8 @@ class WedgeFilter(QObject):
     def _replay(self) -> None:
         """Deliver the held key events, oldest first, to the objects they were meant for."""
         held, self._held = self._held, []
-        self._timer.stop()
+        if self._timer.isActive():
+            self._timer.stop()
         self._replaying = True
         try:
             for receiver, event in held:
