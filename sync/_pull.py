@@ -217,6 +217,11 @@ def _refresh(lists: KioskLists, state: ListState, base: str, *, now: int,
     full_info = _required(updater, FULL_TARGET)
     target_version = _custom_int(full_info, "version")
     have = lists.revocations.version()
+    if have > target_version:
+        # TUF already refuses old metadata; a lower list version under new metadata means the
+        # service lost state. Keep our newer list and tell staff rather than regress silently.
+        raise tuf_errors.RepositoryError(f"expected revocation list version >= {have}, the "
+                                         f"service offers {target_version}")
     if have != target_version:
         chain = _delta_chain(updater, have, target_version)
         if chain is not None and sum(i.length for i in chain) < full_info.length:
@@ -261,7 +266,7 @@ def _custom_int(info: TargetFile, name: str) -> int:
 
 def _delta_chain(updater: Updater, have: int, target: int) -> list[TargetFile] | None:
     """Deltas have+1 .. target if every one is still published, else None (take the full)."""
-    if have == 0 or have > target:
+    if have == 0:
         return None
     chain = []
     for v in range(have + 1, target + 1):

@@ -18,10 +18,11 @@ whole and served. Rollback, freeze, mix-and-match and endless-data protection ar
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -90,6 +91,8 @@ class TufRepository:
         self.targets_dir = data_dir / "repo" / "targets"
         self._keys_dir = data_dir / "keys"
         self._ser = JSONSerializer(compact=True)
+        self._lock_fd: int | None = None
+        self._lock_depth = 0
         if not (self.metadata_dir / "1.root.json").is_file():
             raise DeviceError(
                 f"expected an initialised repository in {data_dir} (repo/metadata/1.root.json); "
@@ -187,6 +190,26 @@ class TufRepository:
 
     # -- publishing ------------------------------------------------------------------------
 
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Exclusive access to the repository across processes (admin CLI vs running service).
+
+        Without it the service's timestamp refresh and an admin publish could both sign the
+        same new timestamp version with different contents. Re-entrant per instance.
+        """
+        if self._lock_depth == 0:
+            fd = os.open(self._data / "repo" / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            self._lock_fd = fd
+        self._lock_depth += 1
+        try:
+            yield
+        finally:
+            self._lock_depth -= 1
+            if self._lock_depth == 0 and self._lock_fd is not None:
+                os.close(self._lock_fd)  # closing releases the flock
+                self._lock_fd = None
+
     def publish(
         self,
         add: Mapping[str, Path],
@@ -203,8 +226,13 @@ class TufRepository:
         version. Target files are copied under their hash-prefixed names (consistent snapshots)
         before any metadata names them.
         """
-        exp = expiry or Expiry()
-        now = _utc(now)
+        with self.locked():
+            return self._publish(add, remove=remove, custom=custom, now=_utc(now),
+                                 exp=expiry or Expiry())
+
+    def _publish(self, add: Mapping[str, Path], *, remove: Iterable[str],
+                 custom: Mapping[str, Mapping[str, object]] | None, now: datetime,
+                 exp: Expiry) -> int:
         first = not (self.metadata_dir / "timestamp.json").exists()
         if first:
             targets = Targets(version=1, expires=now + exp.targets)
@@ -278,17 +306,20 @@ class TufRepository:
         """
         exp = expiry or Expiry()
         now = _utc(now)
-        current = self.expires()
-        if current["targets"] - now < exp.targets * margin:
-            self.publish({}, now=now, expiry=exp)
-            return ["targets", "snapshot", "timestamp"]
-        if current["snapshot"] - now < exp.snapshot * margin:
-            self._publish_snapshot(self.versions()["targets"], now=now, exp=exp, first=False)
-            return ["snapshot", "timestamp"]
-        if current["timestamp"] - now < exp.timestamp * margin:
-            self._publish_timestamp(self.versions()["snapshot"], now=now, exp=exp, first=False)
-            return ["timestamp"]
-        return []
+        with self.locked():
+            current = self.expires()
+            if current["targets"] - now < exp.targets * margin:
+                self._publish({}, remove=(), custom=None, now=now, exp=exp)
+                return ["targets", "snapshot", "timestamp"]
+            if current["snapshot"] - now < exp.snapshot * margin:
+                self._publish_snapshot(self.versions()["targets"], now=now, exp=exp,
+                                       first=False)
+                return ["snapshot", "timestamp"]
+            if current["timestamp"] - now < exp.timestamp * margin:
+                self._publish_timestamp(self.versions()["snapshot"], now=now, exp=exp,
+                                        first=False)
+                return ["timestamp"]
+            return []
 
 
 __all__ = ["ROLES", "Expiry", "TufRepository", "write_atomic"]

@@ -266,7 +266,15 @@ class ServiceState:
     # -- publishing -------------------------------------------------------------------------
 
     def publish(self, *, now: int, expiry: Expiry | None = None) -> PublishResult:
-        """Cut a new list version from pending changes and publish it with fresh metadata."""
+        """Cut a new list version from pending changes and publish it with fresh metadata.
+
+        Holds the repository lock throughout, so two publishes (or a publish and the running
+        service's re-signing) never interleave and list versions reach TUF in order.
+        """
+        with self.repo.locked():
+            return self._publish_locked(now=now, expiry=expiry)
+
+    def _publish_locked(self, *, now: int, expiry: Expiry | None) -> PublishResult:
         for (v,) in self._conn.execute(
                 "SELECT version FROM published WHERE done=0 ORDER BY version").fetchall():
             self._materialise(int(v), now=now, expiry=expiry)

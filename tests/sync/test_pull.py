@@ -156,3 +156,47 @@ def test_background_sync_round_trip(tmp_path: Path) -> None:
         assert status.last_error is None, status.last_error
         assert status.data_age_s is not None and status.data_age_s < 3600
     st.close()
+
+
+def test_list_version_going_backwards_is_refused(served: tuple[ServiceState, str],
+                                                 tmp_path: Path) -> None:
+    from sync._lists import encode_header
+
+    st, url = served
+    kiosk = tmp_path / "k"
+    sync_kiosk(kiosk, url, st)
+    newer = tmp_path / "full99.pkrl"
+    newer.write_bytes(encode_header("full", 0, 99, 0))
+    KioskLists(kiosk).revocations.install_full(newer, expect_version=99)
+    with pytest.raises(SyncError) as e:
+        pull(kiosk, url, now=now())
+    assert e.value.status == "bad_metadata" and ">= 99" in str(e.value)
+    assert KioskLists(kiosk).revocations.version() == 99
+
+
+def test_concurrent_publishers_are_serialised(served: tuple[ServiceState, str]) -> None:
+    import threading
+
+    st, _ = served
+    errors: list[BaseException] = []
+
+    def publish_many(state: ServiceState) -> None:
+        try:
+            for _ in range(5):
+                state.publish(now=now())
+        except BaseException as e:  # reported below
+            errors.append(e)
+
+    def in_thread() -> None:  # a second admin with its own connection, like a second process
+        with ServiceState(st.data_dir) as other:
+            publish_many(other)
+
+    t = threading.Thread(target=in_thread)
+    t.start()
+    publish_many(st)
+    t.join(timeout=120)
+    assert not errors
+    versions = st.repo.versions()
+    assert st.list_version() == 11  # 1 from init + 10
+    assert st.repo.targets()["revocation/full.pkrl"].custom["version"] == 11
+    assert versions["timestamp"] == versions["snapshot"]
