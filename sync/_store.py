@@ -221,6 +221,9 @@ class Store:
                     if stmt.strip():
                         tx.execute(stmt)
                 tx.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except StoreError:
+            self.close()
+            raise
         except sqlite3.Error as e:
             self.close()
             raise StoreError(f"{self.path}: expected a passkiosk database, got {e}") from e
@@ -241,11 +244,14 @@ class Store:
                     timeout=_BUSY_TIMEOUT_MS / 1000,
                     check_same_thread=False,  # only close() crosses threads
                 )
+            except sqlite3.Error as e:
+                raise StoreError(f"{self.path}: expected a usable SQLite file, got {e}") from e
+            try:
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = FULL")
                 conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
-                conn.execute("PRAGMA foreign_keys = ON")
             except sqlite3.Error as e:
+                conn.close()
                 raise StoreError(f"{self.path}: expected a usable SQLite file, got {e}") from e
             self._local.conn = conn
             with self._conns_lock:
