@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import random
 import threading
+import time
+from pathlib import Path
 
 import pytest
 
 from codes._errors import DeviceError
+from sync._devicekey import load_or_create_device_key
+from sync._push import push_pending
+from sync._records import EntryRecord, new_record_id
 from sync._scheduler import SyncScheduler, SyncStatus, backoff_delay
+from sync._store import Store
+from sync._upload_ledger import UploadLedger, enroll_kiosk
+from tests.sync._upload_server import UploadServer
 
 
 class FakeClock:
@@ -125,3 +133,34 @@ def test_failing_callbacks_do_not_stop_sync() -> None:
         assert pushes.acquire(timeout=30)  # and the ones after it (backoff, not a dead thread)
     finally:
         assert s.stop(timeout_s=30)
+
+
+def test_background_push_while_the_gate_writes(tmp_path: Path) -> None:
+    """The GUI thread writes records while the scheduler thread pushes them (real service)."""
+    key = load_or_create_device_key(tmp_path / "kiosk")
+    enroll_kiosk(tmp_path / "svc", key.public_text)
+    rounds = threading.Semaphore(0)
+    with Store(tmp_path / "kiosk") as store, UploadServer(tmp_path / "svc") as srv:
+        s = SyncScheduler(
+            pull=None, push=lambda: push_pending(store, srv.url, key, batch_size=7),
+            interval_s=3600, on_status=lambda st: None if st.running else rounds.release(),
+        )
+        s.start()
+        try:
+            for i in range(60):
+                store.add_record(EntryRecord(new_record_id(), int(time.time()), "S", "G",
+                                             "pass", "ok", "PK1", None, None))
+                if i % 15 == 0:
+                    s.sync_now()
+            for _ in range(20):  # bounded: a round that began before the last write
+                s.sync_now()
+                assert rounds.acquire(timeout=30)
+                if store.record_counts().pending == 0 and not s.status().running:
+                    break
+            assert s.status().last_error is None
+        finally:
+            assert s.stop(timeout_s=30)
+        assert store.record_counts().pending == 0
+        local = store.all_record_ids()
+    with UploadLedger(tmp_path / "svc") as led:
+        assert led.received_ids() == local and len(local) == 60
