@@ -400,7 +400,10 @@ def make_app(data_dir: Path, *, refresh_every: float = 600.0,
             while True:
                 await asyncio.sleep(refresh_every)
                 try:
-                    roles = repo.refresh_expiring(now=datetime.now(UTC), expiry=expiry)
+                    # In a worker thread: it may wait for the repository lock while an admin
+                    # publishes, and the event loop must keep serving meanwhile.
+                    roles = await asyncio.to_thread(repo.refresh_expiring,
+                                                    now=datetime.now(UTC), expiry=expiry)
                     if roles:
                         log.info("re-signed %s", ", ".join(roles))
                 except (OSError, DeviceError) as e:  # keep serving the last good metadata

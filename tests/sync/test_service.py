@@ -171,3 +171,19 @@ def test_bulk_import_gets_no_delta(service: ServiceState, monkeypatch: pytest.Mo
     targets = service.repo.targets()
     assert delta_target(2) not in targets and delta_target(1) in targets
     assert targets[FULL_TARGET].custom["version"] == 2
+
+
+def test_running_service_resigns_an_expiring_timestamp(service: ServiceState) -> None:
+    import time
+
+    from sync._service import BackgroundService
+
+    service.publish(now=now(), expiry=Expiry(timestamp=timedelta(hours=1)))
+    before = service.repo.versions()["timestamp"]
+    with BackgroundService(service.data_dir, refresh_every=0.05):
+        deadline = time.monotonic() + 20
+        while service.repo.versions()["timestamp"] == before and time.monotonic() < deadline:
+            time.sleep(0.05)  # polling the repository for the refresher's write, bounded
+    assert service.repo.versions()["timestamp"] > before
+    left = service.repo.expires()["timestamp"] - datetime.now(UTC)
+    assert left > timedelta(hours=23)
