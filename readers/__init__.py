@@ -9,7 +9,14 @@ No Qt here: readers run their own threads and hand events to an ``EventSink`` ca
   decoding cascade (``FrameDecoder``) and deterministic camera degradation (``degrade``).
 """
 
-from readers._camera import CameraError, CameraScanner, CvFrameSource, FrameSource, ScannerStats
+from readers._camera import (
+    CameraError,
+    CameraScanner,
+    CodeFilter,
+    CvFrameSource,
+    FrameSource,
+    ScannerStats,
+)
 from readers._card_reader import CardReader, EventSink
 from readers._degrade import FAMILIES, DegradeError, degrade, make_sample, render_qr
 from readers._errors import FrameError, ReaderError
@@ -40,6 +47,7 @@ __all__ = [
     "CardPresented",
     "CardReader",
     "CardRemoved",
+    "CodeFilter",
     "CodeScanned",
     "CvFrameSource",
     "DecodeResult",

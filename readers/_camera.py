@@ -146,6 +146,55 @@ class ScannerStats:
     dropped: int
 
 
+class CodeFilter:
+    """Which sightings of a decoded text become a CodeScanned (used by the decode worker only).
+
+    - De-duplication: a text is reported again only after it was out of sight for
+      ``dedup_window`` seconds, so a code held in front of the camera is one scan, and a person
+      who shows it again after a pause is a new scan.
+    - Evidence: a text shaped like a PK1/HC1 code (``is_well_formed_token``) counts on its first
+      sighting; any other text needs a second sighting within ``confirm_window`` seconds.
+    Memory stays bounded: entries older than both windows are dropped at every sighting.
+    """
+
+    def __init__(self, dedup_window: float = 3.0, confirm_window: float = 1.0) -> None:
+        self._dedup = dedup_window
+        self._confirm = confirm_window
+        self._last_seen: dict[str, float] = {}  # reported texts -> last sighting
+        self._pending: dict[str, float] = {}  # unconfirmed texts -> first sighting
+
+    def accept(self, text: str, at: float) -> bool:
+        """Record a sighting at monotonic time ``at``; True when it should be reported."""
+        self._prune(at)
+        last = self._last_seen.get(text)
+        if last is not None:
+            self._last_seen[text] = at
+            if at - last < self._dedup:
+                return False  # still the same presentation of the same code
+        if not is_well_formed_token(text):
+            first = self._pending.get(text)
+            if first is None or at - first > self._confirm:
+                self._pending[text] = at
+                self._last_seen.pop(text, None)
+                return False
+            del self._pending[text]
+        self._last_seen[text] = at
+        return True
+
+    def reset(self) -> None:
+        self._last_seen.clear()
+        self._pending.clear()
+
+    def __len__(self) -> int:
+        return len(self._last_seen) + len(self._pending)
+
+    def _prune(self, now: float) -> None:
+        horizon = max(self._dedup, self._confirm)
+        for d in (self._last_seen, self._pending):
+            for k in [k for k, t in d.items() if now - t > horizon]:
+                del d[k]
+
+
 class _LatestFrame:
     """A one-frame slot: put() replaces an unread frame (counted as dropped), take() waits."""
 
@@ -199,13 +248,14 @@ class CameraScanner:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if not 0 < backoff <= max_backoff:
-            raise ValueError(f"expected 0 < backoff <= max_backoff, got {backoff}, {max_backoff}")
+            raise CameraError(f"expected 0 < backoff <= max_backoff, got {backoff}, {max_backoff}")
         if stall_timeout <= 0 or dedup_window < 0 or confirm_window <= 0:
-            raise ValueError("expected positive stall_timeout/confirm_window, dedup_window >= 0")
+            raise CameraError(
+                f"expected stall_timeout > 0, confirm_window > 0, dedup_window >= 0, got "
+                f"{stall_timeout}, {confirm_window}, {dedup_window}"
+            )
         self._frames = frames
         self._sink = sink
-        self._dedup = dedup_window
-        self._confirm = confirm_window
         self._stall = stall_timeout
         self._backoff = (backoff, max_backoff)
         self._budget = budget
@@ -219,9 +269,7 @@ class CameraScanner:
         self._last_frame_at = 0.0
         self._captured = 0
         self._decoded = 0
-        # text -> monotonic time last seen (dedup); text -> first unconfirmed sighting.
-        self._last_seen: dict[str, float] = {}
-        self._pending: dict[str, float] = {}
+        self._filter = CodeFilter(dedup_window, confirm_window)
 
     @property
     def source(self) -> str:
@@ -236,8 +284,7 @@ class CameraScanner:
             raise CameraError(f"expected {self.source} scanner to be stopped before start()")
         self._stop.clear()
         self._health = None
-        self._last_seen.clear()
-        self._pending.clear()
+        self._filter.reset()
         self._threads = [
             threading.Thread(target=self._capture_loop, name="camera-capture", daemon=True),
             threading.Thread(target=self._decode_loop, name="camera-decode", daemon=True),
@@ -333,7 +380,10 @@ class CameraScanner:
                 texts = result.texts
                 fused = fuser.push(gray) if fuser is not None else None
                 if not texts and fused is not None:
-                    texts = decoder.decode(fused).texts
+                    # A fused picture mixes a few frames, so it may show a code that was in only
+                    # one of them: such a read is no independent sighting and may not confirm a
+                    # text that is not token-shaped.
+                    texts = tuple(t for t in decoder.decode(fused).texts if is_well_formed_token(t))
             except ReaderError as exc:
                 log.warning("camera frame skipped: %s", exc)
                 continue
@@ -352,26 +402,8 @@ class CameraScanner:
             self._set_health(Health.LOST, f"no frames from camera for {self._stall:g} s")
 
     def _consider(self, text: str, at: float) -> None:
-        last = self._last_seen.get(text)
-        self._last_seen[text] = at
-        if last is not None and at - last < self._dedup:
-            return  # still the same presentation of the same code
-        if not is_well_formed_token(text):
-            first = self._pending.get(text)
-            if first is None or at - first > self._confirm:
-                self._pending[text] = at
-                self._last_seen.pop(text)  # not reported yet: the next sighting must count
-                return
-            self._pending.pop(text, None)
-        self._prune(at)
-        self._emit(CodeScanned(text=text, source=self.source, at=at))
-
-    def _prune(self, now: float) -> None:
-        # Bounded memory however many different codes pass by.
-        horizon = max(self._dedup, self._confirm)
-        for d in (self._last_seen, self._pending):
-            for k in [k for k, t in d.items() if now - t > horizon]:
-                del d[k]
+        if self._filter.accept(text, at):
+            self._emit(CodeScanned(text=text, source=self.source, at=at))
 
     # -- events -----------------------------------------------------------------------------
 
