@@ -194,3 +194,20 @@ def test_giant_strings_and_huge_ints_are_cheap() -> None:
 
 def test_non_text_input_is_a_verdict() -> None:
     assert verify(b"PK1:", STORE, EMPTY, h.NOW).reason == "malformed"  # type: ignore[arg-type]
+
+
+def test_worst_inputs_stay_small_in_memory() -> None:
+    """A zlib bomb, maximal nesting and a maximal map allocate little (no timing involved)."""
+    import tracemalloc
+
+    bomb = "PK1:" + base45_encode(zlib.compress(b"\0" * 50_000_000))
+    nested = h.wrap(b"\x9f" * 4000)  # 4,000 open indefinite arrays
+    many_keys = h.wrap(b"\xb9\x0f\xa0" + b"".join(encode(i) + b"\x00" for i in range(4000))[:4090])
+    tracemalloc.start()
+    try:
+        for text in (bomb, nested, many_keys):
+            tracemalloc.reset_peak()
+            assert _check(text).outcome is Outcome.INVALID
+            assert tracemalloc.get_traced_memory()[1] < 4 * 1024 * 1024
+    finally:
+        tracemalloc.stop()
