@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 
+import PySide6
 import pytest
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QWindow
@@ -224,3 +226,19 @@ def test_injected_detector_settings_apply(
         qtbot.keyClicks(edit, "AB1234")
         qtbot.keyClick(edit, Qt.Key.Key_Return)
     assert sig.args == ["AB1234"]
+
+
+def test_qt_binding_keeps_its_references_to_none() -> None:
+    # PySide6 6.12.0 on Python 3.11 returns None from every void method without taking a
+    # reference: None's count drops by one per call and the process aborts ("deallocating
+    # None") after a few thousand calls, i.e. within minutes for a kiosk taking key events.
+    # constraints.txt pins 6.11.3; this fails in a venv that still has the broken build.
+    obj = QObject()
+    before = sys.getrefcount(None)
+    for _ in range(200):
+        obj.setObjectName("wedge")
+    lost = before - sys.getrefcount(None)
+    assert lost < 20, (
+        f"PySide6 {PySide6.__version__} lost {lost} references to None in 200 void calls; "
+        "reinstall the venv with ./dev.sh setup (constraints.txt pins a working PySide6)"
+    )
