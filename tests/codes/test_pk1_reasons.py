@@ -143,6 +143,25 @@ CASES: dict[str, tuple[Callable[[], str], tuple[str, str]]] = {
     ),
     "map_not_array": (lambda: wrap(encode({1: 2})), malformed),
     "other_outer_tag": (lambda: wrap(b"\xd8\x3d" + cose(_payload())), malformed),
+    "tag18_non_shortest_ok": (lambda: wrap(b"\xd8\x12" + cose(_payload())), ok),
+    "tag18_eight_byte_form_ok": (
+        lambda: wrap(b"\xdb" + (18).to_bytes(8, "big") + cose(_payload())),
+        ok,
+    ),
+    "chunked_protected_and_payload_ok": (lambda: wrap(_chunked_cose()), ok),
+    "chunked_kid_ok": (
+        lambda: wrap(
+            cose(
+                _payload(),
+                protected=b"\xa2\x01\x27\x04\x5f\x43"
+                + h.ED_KID[:3]
+                + b"\x45"
+                + h.ED_KID[3:]
+                + b"\xff",
+            )
+        ),
+        ok,
+    ),
     "tag18_twice": (lambda: wrap(b"\xd2" + cose(_payload(), tag=True)), malformed),
     "trailing_after_cose": (lambda: wrap(cose(_payload()) + b"\x00"), malformed),
     "protected_not_bstr": (
@@ -467,6 +486,17 @@ CASES: dict[str, tuple[Callable[[], str], tuple[str, str]]] = {
     "status_yellow": (lambda: token(st=1), ("attention", "status_yellow")),
     "status_red": (lambda: token(st=2), ("deny", "status_red")),
 }
+
+
+def _chunked_cose() -> bytes:
+    """COSE whose protected header and payload are indefinite-length byte strings in chunks:
+    the signature covers their concatenated values (spec §2)."""
+    prot, payload = h.protected_for(ED_KEY), _payload()
+
+    def chunked(b: bytes) -> bytes:
+        return b"\x5f" + encode(b[:5]) + encode(b"") + encode(b[5:]) + b"\xff"
+
+    return b"\x84" + chunked(prot) + b"\xa0" + chunked(payload) + encode(_sig(payload))
 
 
 def _with_dict(data: bytes) -> bytes:
