@@ -149,11 +149,15 @@ def _load_synced(
 
     if getattr(args, "trust_list", None) is not None or args.revocation is not None:
         raise UsageError("expected either --data DIR or --trust-list/--revocation files, not both")
+    from sync import DEFAULT_MAX_AGE
+
     lists = KioskLists(Path(args.data))
     try:
-        if args.now is None:
-            with Store(Path(args.data)) as kiosk_store:
+        with Store(Path(args.data)) as kiosk_store:
+            if args.now is None:
                 args.now = TrustedClock(kiosk_store).reading(time.time()).now
+            site = kiosk_store.site_config()
+        args.max_age = DEFAULT_MAX_AGE if site is None else site.stale_after_s
         store = lists.trust_store() if trust else None
         if store is not None and args.trust_cert:
             store = store.with_certificates([_read(p, "certificate") for p in args.trust_cert])
@@ -168,7 +172,7 @@ def _with_age(args: argparse.Namespace, out: dict[str, Any]) -> dict[str, Any]:
     state = getattr(args, "lists", None)
     if state is not None:
         out["data_age_s"] = state.age(args.now)
-        out["data_stale"] = state.is_stale(args.now)
+        out["data_stale"] = state.is_stale(args.now, args.max_age)
     return out
 
 
@@ -274,7 +278,8 @@ def _lookup(args: argparse.Namespace) -> int:
     if getattr(args, "lists", None) is not None:
         from sync._lists import apply_stale_policy
 
-        v = apply_stale_policy(v, args.lists, args.now)  # old list: "no record" proves nothing
+        # an old list cannot prove "no record" (issue 5; the site config sets how old is old)
+        v = apply_stale_policy(v, args.lists, args.now, args.max_age)
     out: dict[str, Any] = {"outcome": str(v.outcome), "reason": v.reason}
     if v.outcome != Outcome.INVALID and value is not None:
         out[key] = value

@@ -172,3 +172,24 @@ def test_service_subprocess_serves_and_stops(svc_dir: Path, tmp_path: Path) -> N
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_site_config_sets_the_stale_limit(svc_dir: Path, url: str, tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    from sync import SiteConfig
+
+    k = tmp_path / "kiosk"
+    root = str(svc_dir / "repo" / "metadata" / "1.root.json")
+    assert run(capsys, "sync", "--data", str(k), "--service", url, "--root", root,
+               "--no-push")[0] == 0
+    state_path = k / "lists" / "state.json"
+    state = json.loads(state_path.read_bytes())
+    state["verified_at"] -= 2 * 3600
+    state_path.write_text(json.dumps(state))
+    rc, out, _ = run(capsys, "lookup", "--data", str(k), "--id", ID_OK)
+    assert rc == 0 and json.loads(out)["reason"] == "no_record"  # 2 h < default 24 h
+    with Store(k) as store:
+        store.save_site_config(SiteConfig(site_id="S", gate_id="G", stale_after_s=3600))
+    rc, out, _ = run(capsys, "lookup", "--data", str(k), "--id", ID_OK)
+    assert rc == 0
+    assert (json.loads(out)["reason"], json.loads(out)["data_stale"]) == ("stale_data", True)
