@@ -51,6 +51,8 @@ def key_id_of(public_raw: bytes) -> str:
 
 def parse_public_key(text: str) -> bytes:
     """Raw 32-byte Ed25519 public key from its base64 text; StoreError when it is not one."""
+    if len(text) > 100:
+        raise StoreError(f"public key: expected 44 characters of base64, got {len(text)}")
     try:
         raw = base64.b64decode(text.strip(), validate=True)
     except (binascii.Error, ValueError) as e:

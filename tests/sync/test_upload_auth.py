@@ -65,6 +65,8 @@ def test_bad_key_material_is_a_clear_error(tmp_path: Path) -> None:
         load_or_create_device_key(tmp_path)
     with pytest.raises(StoreError, match="base64"):
         parse_public_key("not base64!")
+    with pytest.raises(StoreError, match="44 characters"):
+        parse_public_key("A" * 10_000)
     with pytest.raises(StoreError, match="32 bytes"):
         parse_public_key(base64.b64encode(b"short").decode())
 
