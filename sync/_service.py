@@ -242,6 +242,8 @@ class ServiceState:
         They go into the current list and the change log like ``revoke`` would.
         """
         n = 0
+        # A big page cache for the import: the entries B-tree is far larger than the default.
+        self._conn.execute("PRAGMA cache_size=-262144")
         with self._tx() as c:
             while True:
                 batch = [r for _, r in zip(range(_BATCH), rows, strict=False)]
