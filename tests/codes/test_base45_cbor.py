@@ -157,3 +157,50 @@ def test_encode_rejects_what_it_cannot_encode() -> None:
         encode(1.5)
     with pytest.raises(TokenError):
         encode(2**64)
+
+
+# RFC 8949 Appendix F.1: examples of CBOR data items that are not well-formed.
+_F1 = """
+18 19 1a 1b 1901 1a0102 1b01020304050607 38 58 78 98 9a01ff00 b8 d8 f8 f900 fa0000 fb000000
+41 61 5affffffff00 5bffffffffffffffff010203 7affffffff00 7b7fffffffffffffff010203
+81 818181818181818181 8200 a1 a20102 a100 a2000000
+c0
+5f4100 7f6100
+9f 9f0102 bf bf01020102 819f 9f8000 9f9f9f9f9fffffffff 9f819f819f9fffffff
+1c 1d 1e 3c 3d 3e 5c 5d 5e 7c 7d 7e 9c 9d 9e bc bd be dc dd de fc fd fe
+f800 f801 f818 f81f
+5f00ff 5f21ff 5f6100ff 5f80ff 5fa0ff 5fc000ff 5fe0ff 7f4100ff
+5f5f4100ffff 7f7f6100ffff
+ff
+81ff 8200ff a1ff a1ff00 a100ff a20000ff 9f81ff 9f829f819f9fffffffff
+bf00ff bf000000ff
+1f 3f df
+"""
+_NOT_WELL_FORMED = [item for line in _F1.splitlines() for item in line.split(" ") if item]
+
+
+@pytest.mark.parametrize("hexdata", _NOT_WELL_FORMED)
+def test_rfc8949_appendix_f_not_well_formed(hexdata: str) -> None:
+    with pytest.raises(TokenError) as err:
+        decode_item(bytes.fromhex(hexdata), allow_tag18=True)
+    assert err.value.reason == "malformed"
+
+
+# RFC 8949 Appendix A: well-formed examples (tagged ones excluded: PK1 forbids tags).
+_A = """
+00 01 0a 17 1818 1819 1864 1903e8 1a000f4240 1b000000e8d4a51000 1bffffffffffffffff
+3bffffffffffffffff 20 29 3863 3903e7 f90000 f98000 f93c00 fb3ff199999999999a f93e00 f97bff
+fa47c35000 fa7f7fffff fb7e37e43c8800759c f90001 f90400 f9c400 fbc010666666666666 f97c00 f97e00
+f9fc00 fa7f800000 fa7fc00000 faff800000 fb7ff0000000000000 fb7ff8000000000000
+fbfff0000000000000 f4 f5 f6 f7 f0 f8ff 40 4401020304 60 6161 6449455446 62225c 62c3bc
+63e6b0b4 64f0908591 80 83010203 8301820203820405 a0 a201020304 a26161016162820203
+826161a161626163 a56161614161626142616361436164614461656145 5f42010243030405ff
+7f657374726561646d696e67ff 9fff 9f018202039f0405ffff 9f01820203820405ff 83018202039f0405ff
+83019f0203ff820405 bf61610161629f0203ffff 826161bf61626163ff bf6346756ef563416d7421ff
+"""
+_WELL_FORMED = [item for line in _A.splitlines() for item in line.split(" ") if item]
+
+
+@pytest.mark.parametrize("hexdata", _WELL_FORMED)
+def test_rfc8949_appendix_a_well_formed(hexdata: str) -> None:
+    decode_item(bytes.fromhex(hexdata))
