@@ -211,3 +211,24 @@ def test_worst_inputs_stay_small_in_memory() -> None:
             assert tracemalloc.get_traced_memory()[1] < 4 * 1024 * 1024
     finally:
         tracemalloc.stop()
+
+
+_HC1_CERT = h.dsc(h.HC1_ES_KEY)
+
+
+@SETTINGS
+@given(st.data())
+def test_mutated_hc1(data: st.DataObject) -> None:
+    from codes import TrustStore
+
+    store = TrustStore(certificates=[_HC1_CERT])
+    valid = h.hc1(h.HC1_ES_KEY, _HC1_CERT)
+    raw = bytearray(inflate_capped(base45_decode(valid[4:])))
+    for _ in range(data.draw(st.integers(1, 6))):
+        i = data.draw(st.integers(0, len(raw) - 1))
+        if data.draw(st.booleans()):
+            raw[i] = data.draw(st.integers(0, 255))
+        else:
+            raw.insert(i, data.draw(st.sampled_from([0xC0, 0xC1, 0xD8, 0xD9, 0x9F, 0xBF, 0xFF])))
+    v = verify(h.wrap(bytes(raw), "HC1:"), store, None, h.HC1_NOW)
+    assert v.format == "HC1" and v.outcome in Outcome
