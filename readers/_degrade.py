@@ -144,8 +144,14 @@ def render_look(
     return phone, (bz + x0, bz + y0, bz + x0 + side, bz + y0 + side), modules
 
 
-def make_sample(family: str, seed: int, payload: str | None = None) -> Sample:
-    """One deterministic corpus frame: a PK1-like code on a card or phone, degraded by family."""
+def make_sample(
+    family: str, seed: int, payload: str | None = None, *, noise_seed: int | None = None
+) -> Sample:
+    """One deterministic corpus frame: a PK1-like code on a card or phone, degraded by family.
+
+    noise_seed: another video frame of the same still scene (same code, pose and light, fresh
+    sensor noise), see degrade().
+    """
     if family not in FAMILIES:
         raise DegradeError(f"expected a family in {FAMILIES}, got {family!r}")
     rng = np.random.Generator(np.random.PCG64([seed, FAMILIES.index(family)]))
@@ -164,7 +170,7 @@ def make_sample(family: str, seed: int, payload: str | None = None) -> Sample:
     # reads reliably, so the corpus stays just above that edge.
     module_px = float(rng.uniform(2.2, 6.0))
     focus_px = module_px * modules
-    frame = degrade(img, family, seed, focus=box, focus_width_px=focus_px)
+    frame = degrade(img, family, seed, focus=box, focus_width_px=focus_px, noise_seed=noise_seed)
     return Sample(frame, text, family, look, seed, module_px)
 
 

@@ -1,0 +1,254 @@
+"""QR decoding: decoders on clean and degraded frames, the cascade, fusion, picture files and
+the ``passkiosk decode`` command."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+import readers._qr as qr_mod
+from codes import base45_encode
+from readers import (
+    FrameDecoder,
+    ImageReadError,
+    ReaderError,
+    TemporalFuser,
+    decode_image_file,
+    is_well_formed_token,
+    make_sample,
+    render_qr,
+)
+from readers._qr import decode_pyzbar, decode_zxing, to_gray
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "PK1:" + base45_encode(bytes(range(1, 180)))
+
+
+def on_canvas(img: np.ndarray, width: int = 640, height: int = 480) -> np.ndarray:
+    canvas = np.full((height, width), 140, np.uint8)
+    y, x = (height - img.shape[0]) // 2, (width - img.shape[1]) // 2
+    canvas[y : y + img.shape[0], x : x + img.shape[1]] = img
+    return canvas
+
+
+# -- decoders on clean pictures ---------------------------------------------------------------
+
+
+def test_both_decoders_read_a_clean_code() -> None:
+    gray = on_canvas(render_qr(TOKEN, "Q", 3))
+    assert decode_zxing(gray) == [TOKEN]
+    assert decode_pyzbar(gray) == [TOKEN]
+    assert FrameDecoder().decode(gray).texts == (TOKEN,)
+    assert FrameDecoder().decode(gray).stage == "zxing"
+
+
+def test_dark_mode_only_zxing_reads_inverted() -> None:
+    gray = on_canvas(255 - render_qr(TOKEN, "Q", 3))
+    assert decode_pyzbar(gray) == []  # zbar does not read light-on-dark symbols
+    assert decode_zxing(gray) == [TOKEN]
+
+
+def test_nothing_to_read_gives_nothing() -> None:
+    for gray in (np.full((480, 640), 128, np.uint8), np.zeros((1, 1), np.uint8)):
+        result = FrameDecoder(budget=None).decode(gray)
+        assert result.texts == () and result.stage == ""
+
+
+def test_bgr_bgra_gray_inputs_and_bad_arrays() -> None:
+    gray = on_canvas(render_qr(TOKEN, "Q", 3))
+    bgr = cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
+    bgra = cv2.cvtColor(gray, cv2.COLOR_GRAY2BGRA)
+    d = FrameDecoder()
+    assert d.decode(bgr).texts == d.decode(bgra).texts == (TOKEN,)
+    with pytest.raises(ImageReadError, match="uint8"):
+        to_gray(gray.astype(np.float32))  # type: ignore[arg-type]
+    with pytest.raises(ImageReadError, match="shape"):
+        to_gray(np.zeros((4, 4, 2), np.uint8))
+    with pytest.raises(ImageReadError, match="at most"):
+        d.decode(np.zeros((2161, 3841), np.uint8))
+
+
+# -- degraded frames: the cascade reads what zxing alone does not ------------------------------
+
+# (family, seed, stage) from the deterministic corpus: zxing on the whole frame fails on each,
+# the named cascade stage reads it (bench/bench_qr.py measures the full corpus).
+CASCADE_CASES = [
+    ("blur", 11, "roi-sharpen"),
+    ("motion_blur", 7, "roi-scale"),
+    ("glare", 4, "roi-adaptive"),
+    ("noise", 6, "roi-denoise"),
+]
+
+
+@pytest.mark.parametrize(("family", "seed", "stage"), CASCADE_CASES)
+def test_cascade_reads_degraded_frames_zxing_misses(family: str, seed: int, stage: str) -> None:
+    sample = make_sample(family, seed)
+    gray = to_gray(sample.frame)
+    assert decode_zxing(gray) == []
+    result = FrameDecoder(budget=None).decode(sample.frame)
+    assert result.texts == (sample.payload,)
+    assert result.stage == stage
+
+
+def test_degraded_samples_never_give_a_wrong_payload() -> None:
+    d = FrameDecoder(budget=None)
+    read = 0
+    for i, family in enumerate(("clean", "jpeg", "tilt", "occlusion", "crumpled", "phone_dark")):
+        sample = make_sample(family, 100 + i)
+        texts = d.decode(sample.frame).texts
+        assert set(texts) <= {sample.payload}, family
+        read += bool(texts)
+    assert read >= 4
+
+
+def test_budget_skips_stages_that_do_not_fit() -> None:
+    ticks = iter(range(1_000_000))
+
+    def slow_clock() -> float:  # every look at the clock "takes" one second
+        return float(next(ticks))
+
+    sample = make_sample("blur", 11)  # needs the cascade
+    result = FrameDecoder(budget=0.5, clock=slow_clock).decode(sample.frame)
+    assert result.texts == () and result.stage == ""
+    with pytest.raises(ReaderError, match="budget"):
+        FrameDecoder(budget=0)
+
+
+@pytest.mark.parametrize(("family", "seed"), [("noise", 15), ("low_light", 1)])
+def test_temporal_fusion_reads_what_no_single_frame_does(family: str, seed: int) -> None:
+    frames = [make_sample(family, seed, noise_seed=k) for k in range(4)]
+    payload = frames[0].payload
+    assert all(f.payload == payload for f in frames)
+    d = FrameDecoder(budget=None)
+    fuser = TemporalFuser(depth=4)
+    fused = None
+    for f in frames:
+        assert payload not in d.decode(f.frame).texts
+        fused = fuser.push(to_gray(f.frame))
+    assert fused is not None
+    assert d.decode(fused).texts == (payload,)
+
+
+def test_fuser_restarts_when_the_picture_moves() -> None:
+    fuser = TemporalFuser(depth=3)
+    a = np.full((360, 640), 60, np.uint8)
+    b = np.full((360, 640), 200, np.uint8)
+    assert fuser.push(a) is None
+    fused = fuser.push(a)
+    assert fused is not None and int(fused.mean()) == 60
+    assert fuser.push(b) is None  # moved: history restarts
+    fused = fuser.push(b)
+    assert fused is not None and int(fused.mean()) == 200
+    with pytest.raises(ReaderError, match="depth"):
+        TemporalFuser(depth=1)
+
+
+def test_well_formed_token_shape() -> None:
+    assert is_well_formed_token(TOKEN)
+    assert is_well_formed_token("HC1:" + base45_encode(b"hello"))
+    assert not is_well_formed_token("pk1:" + base45_encode(b"hello"))  # prefix is exact
+    assert not is_well_formed_token("PK1:" + "abc")  # lower case is not Base45
+    assert not is_well_formed_token("PK1:AAAA")  # length 1 mod 3
+    assert not is_well_formed_token("PK1:" + "A" * 5000)
+    assert not is_well_formed_token("https://example.org/")
+
+
+# -- picture files ----------------------------------------------------------------------------
+
+
+def test_decode_image_file_png_jpeg_and_two_codes(tmp_path: Path) -> None:
+    one = tmp_path / "one.png"
+    cv2.imwrite(str(one), on_canvas(render_qr(TOKEN, "H", 4), 800, 600))
+    assert decode_image_file(str(one)) == [TOKEN]
+    sample = make_sample("clean", 3)
+    jpg = tmp_path / "gate.jpg"
+    cv2.imwrite(str(jpg), sample.frame)
+    assert decode_image_file(str(jpg)) == [sample.payload]
+    other = "HC1:" + base45_encode(b"another code")
+    two = np.full((400, 900), 255, np.uint8)
+    a, b = render_qr(TOKEN, "Q", 3), render_qr(other, "Q", 4)
+    two[10 : 10 + a.shape[0], 10 : 10 + a.shape[1]] = a
+    two[10 : 10 + b.shape[0], 500 : 500 + b.shape[1]] = b
+    cv2.imwrite(str(tmp_path / "two.png"), two)
+    assert sorted(decode_image_file(str(tmp_path / "two.png"))) == sorted([TOKEN, other])
+
+
+def test_decode_image_file_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ImageReadError, match="readable picture"):
+        decode_image_file(str(tmp_path / "missing.png"))
+    junk = tmp_path / "junk.png"
+    junk.write_bytes(b"\x89PNG not really")
+    with pytest.raises(ImageReadError, match="OpenCV can decode"):
+        decode_image_file(str(junk))
+    empty = tmp_path / "empty.jpg"
+    empty.write_bytes(b"")
+    with pytest.raises(ImageReadError, match="OpenCV can decode"):
+        decode_image_file(str(empty))
+    with pytest.raises(ImageReadError, match="readable picture"):
+        decode_image_file(str(tmp_path))  # a folder
+    big = tmp_path / "big.png"
+    cv2.imwrite(str(big), np.full((300, 300), 255, np.uint8))
+    monkeypatch.setattr(qr_mod, "MAX_IMAGE_BYTES", 100)
+    with pytest.raises(ImageReadError, match="at most 100 bytes"):
+        decode_image_file(str(big))
+    monkeypatch.setattr(qr_mod, "MAX_IMAGE_BYTES", 1 << 20)
+    monkeypatch.setattr(qr_mod, "MAX_IMAGE_PIXELS", 1000)
+    with pytest.raises(ImageReadError, match="at most 1000 pixels"):
+        decode_image_file(str(big))
+
+
+def test_decode_image_file_no_code_is_empty(tmp_path: Path) -> None:
+    p = tmp_path / "plain.png"
+    cv2.imwrite(str(p), np.full((200, 300), 90, np.uint8))
+    assert decode_image_file(str(p)) == []
+
+
+# -- passkiosk decode ---------------------------------------------------------------------------
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "kiosk.cli", "decode", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_cli_decode_prints_one_json_line_per_image(tmp_path: Path) -> None:
+    code = tmp_path / "code.png"
+    cv2.imwrite(str(code), on_canvas(render_qr(TOKEN, "Q", 3)))
+    plain = tmp_path / "plain.png"
+    cv2.imwrite(str(plain), np.full((100, 100), 200, np.uint8))
+    r = run_cli(str(code), str(plain))
+    assert r.returncode == 0, r.stderr
+    lines = [json.loads(x) for x in r.stdout.splitlines()]
+    assert lines == [
+        {"image": str(code), "codes": [TOKEN]},
+        {"image": str(plain), "codes": []},
+    ]
+
+
+def test_cli_decode_unreadable_file_exits_2_after_the_rest(tmp_path: Path) -> None:
+    code = tmp_path / "code.png"
+    cv2.imwrite(str(code), on_canvas(render_qr(TOKEN, "Q", 3)))
+    missing = tmp_path / "nope.png"
+    r = run_cli(str(missing), str(code))
+    assert r.returncode == 2
+    assert "nope.png" in r.stderr and "expected a readable picture" in r.stderr
+    assert [json.loads(x) for x in r.stdout.splitlines()] == [
+        {"image": str(code), "codes": [TOKEN]}
+    ]
+
+
+def test_cli_decode_needs_an_image() -> None:
+    r = run_cli()
+    assert r.returncode == 2 and "IMAGE" in r.stderr
