@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -296,3 +298,49 @@ def test_cst_dates_roll_over_at_cst_midnight() -> None:
     assert cst_date(0) == "1970-01-01" and cst_clock(0) == "08:00"
     assert cst_date(16 * 3600 - 1) == "1970-01-01"
     assert cst_date(16 * 3600) == "1970-01-02"  # 00:00 CST is 16:00 UTC the day before
+
+
+def test_missing_font_is_a_device_error_not_tofu(
+    qapp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    import kiosk._printcard as printcard
+
+    monkeypatch.setattr(printcard, "FONT_FAMILY", "No Such Font SC")
+    with pytest.raises(DeviceError, match="fonts-noto-cjk"):
+        render_offline_card(tmp_path / "card.pdf", **GOOD)  # type: ignore[arg-type]
+    assert list(tmp_path.iterdir()) == []
+
+
+_FRESH = """
+import sys
+from pathlib import Path
+from kiosk._printcard import render_offline_card
+if sys.argv[2] == "core":
+    from PySide6.QtCore import QCoreApplication
+    app = QCoreApplication([])
+try:
+    render_offline_card(Path(sys.argv[1]), token_text="PK1:" + "ABC123" * 10,
+                        name_masked="张*明", id_masked="440106********123X",
+                        valid_from=1795910400, valid_until=1795910400 + 86400)
+except Exception as exc:
+    print(type(exc).__name__, exc)
+"""
+
+
+@pytest.mark.parametrize("app", ["none", "core"])
+def test_fresh_process_without_display(tmp_path: Path, app: str) -> None:
+    # The service's print-card command runs with no Qt application and often no display: the
+    # renderer makes its own offscreen QGuiApplication, and refuses a non-GUI one clearly.
+    env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "DISPLAY")}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
+    pdf = tmp_path / "card.pdf"
+    done = subprocess.run(
+        [sys.executable, "-c", _FRESH, str(pdf), app],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    if app == "none":
+        assert done.stdout == "" and decode_image_file(str(rasterise(pdf))) == [GOOD["token_text"]]
+    else:
+        assert done.stdout.startswith("DeviceError expected a QGuiApplication"), done.stdout
+        assert not pdf.exists()
