@@ -48,3 +48,16 @@ def test_card_rejects_a_bad_timeout(bad: str) -> None:
     done = subprocess.run([*CMD, "--timeout", bad], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert "--timeout" in done.stderr
+
+
+def test_card_without_once_prints_each_card_until_the_timeout(running_pcscd: Pcscd) -> None:
+    card = VirtualCard(IdCardOS(serial=bytes.fromhex("1122334455667788")))
+    card.insert()
+    try:
+        done = subprocess.run([*CMD, "--timeout", "3"], capture_output=True, text=True, timeout=60)
+    finally:
+        card.remove()
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [line["serial"] for line in lines] == ["1122334455667788"]  # reported once
+    assert "readers ok" in done.stderr
