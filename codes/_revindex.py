@@ -595,10 +595,10 @@ class _Sorted:
 
 @dataclass(slots=True)
 class _Pieces:
-    """One section ready to write: each column as byte pieces to concatenate.
+    """One section ready to write: each column as byte pieces, written one after the other.
 
-    A merged section is mostly runs of the old buffer between the touched keys; keeping those
-    runs as views (not copies) makes a delta cost one copy of the file: old pages → new file.
+    Pieces may be views into the old buffer (a section a delta did not touch is written
+    straight from it), so the old buffer must stay open until the content is written.
     """
 
     dir: Any  # (65537,) u4
@@ -655,6 +655,41 @@ def _empty_columns(with_values: bool) -> EntryColumns:
                         np.empty(0, np.int64))
 
 
+def _order(cols: list[Any]) -> Any:
+    """Row order sorting ``cols`` lexicographically (first column first); None if in order.
+
+    Input straight from a sorted snapshot costs one comparison pass. Otherwise the rows are
+    sorted by the first column alone (numpy's SIMD quicksort, ~10x faster than a 4-key
+    lexsort at 10 M rows) and only the runs that tie on it are sorted by all columns: keys
+    are random, so those are the subjects with several entries.
+    """
+    import numpy as np
+
+    n = cols[0].shape[0]
+    if n < 2:
+        return None
+    decided = np.zeros(n - 1, dtype=bool)  # row i+1 already known greater than row i
+    equal = np.ones(n - 1, dtype=bool)
+    for c in cols:
+        a, b = c[:-1], c[1:]
+        decided |= equal & (b > a)
+        equal &= b == a
+    if bool((decided | equal).all()):
+        return None
+    order = np.argsort(cols[0])
+    first = cols[0][order]
+    tie = first[1:] == first[:-1]
+    if tie.any():
+        in_tie = np.zeros(n, dtype=bool)
+        in_tie[:-1] |= tie
+        in_tie[1:] |= tie
+        pos = np.flatnonzero(in_tie)  # the tied runs, contiguous in `order`
+        sub = order[pos]
+        # lexsort's last key is the primary one; the first column keeps runs apart.
+        order[pos] = sub[np.lexsort([c[sub] for c in reversed(cols)])]
+    return order
+
+
 def _sort_columns(cols: EntryColumns, what: str, with_values: bool) -> _Sorted:
     import numpy as np
 
@@ -687,14 +722,16 @@ def _sort_columns(cols: EntryColumns, what: str, with_values: bool) -> _Sorted:
             raise RevocationIndexError(f"{what}: expected since within signed 64 bits")
         status = status.astype(np.uint8)
         since = since.astype(np.int64)
-        order = np.lexsort((status, since, lo, hi))
-        hi, lo, since, status = hi[order], lo[order], since[order], status[order]
+        order = _order([hi, lo, since, status])
+        if order is not None:
+            hi, lo, since, status = hi[order], lo[order], since[order], status[order]
         # One entry per (key, since): the last of each run, i.e. the most severe status.
         last = np.ones(n, dtype=bool)
         last[:-1] = (hi[1:] != hi[:-1]) | (lo[1:] != lo[:-1]) | (since[1:] != since[:-1])
     else:
-        order = np.lexsort((lo, hi))
-        hi, lo = hi[order], lo[order]
+        order = _order([hi, lo])
+        if order is not None:
+            hi, lo = hi[order], lo[order]
         last = np.ones(n, dtype=bool)
         last[:-1] = (hi[1:] != hi[:-1]) | (lo[1:] != lo[:-1])
     if not last.all():
