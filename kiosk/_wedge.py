@@ -257,6 +257,7 @@ class WedgeFilter(QObject):
         self._det = detector if detector is not None else WedgeDetector()
         self._clock = clock
         self._held: list[tuple[QObject, QEvent]] = []
+        self._held_keys: set[int] = set()  # keys whose presses are in _held
         self._replaying = False
         self._eat_release: int | None = None
         self._idle_ms = idle_release_ms
@@ -299,6 +300,7 @@ class WedgeFilter(QObject):
             self.rejected.emit(step.rejected)
         if step.scanned is not None:
             self._held.clear()
+            self._held_keys.clear()
             if self._timer.isActive():
                 self._timer.stop()
             self._eat_release = key
@@ -306,6 +308,7 @@ class WedgeFilter(QObject):
             return True
         if step.hold:
             self._held.append((watched, event.clone()))
+            self._held_keys.add(key)
             self._last_held_at = time.monotonic()
             if not self._timer.isActive():
                 # Armed once per burst, not per key: _on_idle re-arms it for the time left.
@@ -317,7 +320,9 @@ class WedgeFilter(QObject):
         if self._eat_release == event.key():
             self._eat_release = None
             return True
-        if self._held:
+        # Hold the release of a held press (their order survives a replay); the release of a
+        # key pressed before the burst began belongs to no scan and goes through.
+        if self._held and event.key() in self._held_keys:
             self._held.append((watched, event.clone()))
             return True
         return False
@@ -335,6 +340,7 @@ class WedgeFilter(QObject):
     def _replay(self) -> None:
         """Deliver the held key events, oldest first, to the objects they were meant for."""
         held, self._held = self._held, []
+        self._held_keys.clear()
         if self._timer.isActive():
             self._timer.stop()
         self._replaying = True

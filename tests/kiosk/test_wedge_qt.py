@@ -228,6 +228,26 @@ def test_injected_detector_settings_apply(
     assert sig.args == ["AB1234"]
 
 
+def test_release_of_a_key_pressed_before_the_scan_goes_through(
+    qtbot: QtBot, form: tuple[QWidget, QLineEdit], wedge: WedgeFilter
+) -> None:
+    _, edit = form
+    recorder = KeyRecorder()
+    edit.installEventFilter(recorder)
+    QTest.keyPress(edit, Qt.Key.Key_A)  # a person's key, still down when the scan starts
+    with qtbot.waitSignal(wedge.scanned) as sig:
+        qtbot.keyClicks(edit, TOKEN[:10])
+        QTest.keyRelease(edit, Qt.Key.Key_A)
+        qtbot.keyClicks(edit, TOKEN[10:])
+        qtbot.keyClick(edit, Qt.Key.Key_Return)
+    assert sig.args == [TOKEN]
+    assert edit.text() == "a"
+    assert recorder.keys == [
+        (QEvent.Type.KeyPress, Qt.Key.Key_A, "a"),
+        (QEvent.Type.KeyRelease, Qt.Key.Key_A, "a"),
+    ]
+
+
 def test_qt_binding_keeps_its_references_to_none() -> None:
     # PySide6 6.12.0 on Python 3.11 returns None from every void method without taking a
     # reference: None's count drops by one per call and the process aborts ("deallocating
