@@ -30,8 +30,8 @@ QR_ALPHANUMERIC = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
 
 # Biggest QR version we print. A6 leaves ~80 mm for the symbol; version 20 (97 modules + 8 quiet)
 # keeps a module at ~0.76 mm, which a gate camera still resolves from a hand-held card (and a
-# 150-dpi raster still gives ~4.5 px per module). A real PK1 offline token (~330 characters)
-# needs version 16.
+# 150-dpi raster still gives ~4.5 px per module). A real PK1 offline token with masked name and
+# ID (~290 characters) needs version 15.
 MAX_QR_VERSION = 20
 # Cheap cap checked before any QR encoding: version 20-H holds 557 alphanumeric characters.
 MAX_TOKEN_CHARS = 557
@@ -175,12 +175,7 @@ def _qr_matrix(token_text: str) -> list[list[bool]]:
     # One explicit alphanumeric segment (spec §1); the library's optimiser would pick the same
     # mode, but saying it keeps the symbol what the spec names regardless of library version.
     qr.add_data(qrcode.util.QRData(token_text, mode=qrcode.util.MODE_ALPHA_NUM))
-    qr.make(fit=True)
-    if qr.version > MAX_QR_VERSION:  # pragma: no cover - MAX_TOKEN_CHARS guards this
-        raise TokenError(
-            "too_large",
-            f"expected a QR code of version <= {MAX_QR_VERSION}, found version {qr.version}",
-        )
+    qr.make(fit=True)  # at most MAX_QR_VERSION: MAX_TOKEN_CHARS is that version's capacity
     return [[bool(m) for m in row] for row in qr.get_matrix()]
 
 

@@ -24,6 +24,7 @@ from kiosk._printcard import (
     INSTRUCTION_EN,
     INSTRUCTION_ZH,
     MAX_LIFETIME_S,
+    MAX_QR_VERSION,
     MAX_TOKEN_CHARS,
     QR_ALPHANUMERIC,
     cst_clock,
@@ -213,6 +214,13 @@ def test_qr_still_decodes_through_the_camera_degradation_pipeline(
     # Every family reads at least once; overall the printed card reads in >= 80 % of frames.
     assert all(read.values()), read
     assert sum(read.values()) >= 0.8 * 2 * len(read), read
+
+
+def test_token_cap_is_the_capacity_of_the_biggest_printed_version() -> None:
+    from kiosk._printcard import _qr_matrix
+
+    assert ALNUM_H[MAX_QR_VERSION] == MAX_TOKEN_CHARS
+    assert len(_qr_matrix("PK1:" + "A" * (MAX_TOKEN_CHARS - 4))) == 17 + 4 * MAX_QR_VERSION
 
 
 def test_longest_token_and_longest_name_still_fit_and_decode(qapp, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
