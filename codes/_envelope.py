@@ -8,6 +8,9 @@ from codes._base45 import base45_decode
 from codes._errors import TokenError
 
 MAX_INFLATED = 4096  # spec §1: more output than this is too_large
+# Our own cap on the text itself (the spec has none): a QR code holds at most 4,296 characters,
+# so a million is generous, and it bounds the work Base45 does before zlib's cap applies.
+MAX_TEXT_CHARS = 1 << 20
 # RFC 1950 CINFO (window = 2**(CINFO + 8)) from which the window holds all 4,096 bytes the cap
 # allows, so no back-reference can reach past it without also reaching past the output so far.
 _FULL_WINDOW_CINFO = 4
@@ -81,4 +84,8 @@ def inflate_capped(data: bytes) -> bytes:
 
 def unwrap(text: str, prefix: str) -> bytes:
     """Strip ``prefix`` (checked by the caller), Base45-decode and inflate with the cap."""
+    if len(text) > MAX_TEXT_CHARS:
+        raise TokenError(
+            "too_large", f"text: expected at most {MAX_TEXT_CHARS} characters, got {len(text)}"
+        )
     return inflate_capped(base45_decode(text[len(prefix) :]))

@@ -232,3 +232,11 @@ def test_mutated_hc1(data: st.DataObject) -> None:
             raw.insert(i, data.draw(st.sampled_from([0xC0, 0xC1, 0xD8, 0xD9, 0x9F, 0xBF, 0xFF])))
     v = verify(h.wrap(bytes(raw), "HC1:"), store, None, h.HC1_NOW)
     assert v.format == "HC1" and v.outcome in Outcome
+
+
+def test_text_longer_than_the_cap_is_too_large() -> None:
+    from codes._envelope import MAX_TEXT_CHARS
+
+    assert _check("PK1:" + "0" * (MAX_TEXT_CHARS - 4)).reason == "malformed"
+    assert _check("PK1:" + "0" * (MAX_TEXT_CHARS - 3)).reason == "too_large"
+    assert _check("HC1:" + "0" * (MAX_TEXT_CHARS - 3)).reason == "too_large"
