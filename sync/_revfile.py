@@ -165,7 +165,8 @@ def apply_delta_file(path: str | os.PathLike[str], ops: Iterable[DeltaOp], *,
 
     Returns the new index, opened. If the process dies at any point, ``path`` still holds the
     previous version, whole (a leftover temp file is removed by the next write). Indexes that
-    were open on the old file keep working until closed.
+    were open on the old file keep working until closed. One writer at a time: concurrent
+    appliers would each swap in their own result (the caller serialises, e.g. the sync loop).
     """
     old = open_index_file(path, verify=False)
     content: EncodedIndex | None = None
