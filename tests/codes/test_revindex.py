@@ -527,3 +527,29 @@ def test_sorted_and_shuffled_columns_build_the_same_bytes() -> None:
     oracle = Oracle.built(RevocationEntry(S, bytes(keys[i]), Severity(int(status[i])),
                                           int(since[i])) for i in range(120))
     assert_same(index, oracle, [bytes(r) for r in base])
+
+
+def test_verify_and_lookups_agree_with_the_in_memory_list(shared_dir: Path) -> None:
+    """codes.verify / lookup_* give the same verdicts with this index as with RevocationList,
+    and the conformance vectors' expected outcomes, for every vector and lookup."""
+    from codes import lookup_card, lookup_id, parse_revocation_list, parse_trust_list, verify
+
+    vectors = json.loads((shared_dir / "conformance/pk1/vectors.json").read_text())
+    raw = json.dumps(vectors["revocation"]).encode()
+    small = parse_revocation_list(raw)
+    index = build(parse_entries(raw))
+    trust = parse_trust_list(json.dumps(vectors["trust"]).encode())
+    for case in vectors["vectors"]:
+        with_index = verify(case["text"], trust, index, case["now"])
+        assert with_index == verify(case["text"], trust, small, case["now"]), case["name"]
+        assert (with_index.outcome, with_index.reason) == (
+            case["expected"]["outcome"], case["expected"]["reason"]), case["name"]
+    for case in vectors["lookups"]:
+        if "id18" in case:
+            got = lookup_id(case["id18"], index, case["now"])
+            assert got == lookup_id(case["id18"], small, case["now"]), case["name"]
+        else:
+            got = lookup_card(case["serial"], index, case["now"])
+            assert got == lookup_card(case["serial"], small, case["now"]), case["name"]
+        assert (got.outcome, got.reason) == (case["expected"]["outcome"],
+                                             case["expected"]["reason"]), case["name"]
