@@ -18,7 +18,14 @@ from readers._camera import (
     ScannerStats,
 )
 from readers._card_reader import CardReader, EventSink
-from readers._degrade import FAMILIES, DegradeError, degrade, make_sample, render_qr
+from readers._degrade import (
+    DEGRADED_FAMILIES,
+    FAMILIES,
+    DegradeError,
+    degrade,
+    make_sample,
+    render_qr,
+)
 from readers._errors import FrameError, ReaderError
 from readers._events import (
     CardPresented,
@@ -41,6 +48,7 @@ from readers._sam import SamCardReader, SamTimeout
 from readers._serial_scanner import SerialScanner
 
 __all__ = [
+    "DEGRADED_FAMILIES",
     "FAMILIES",
     "CameraError",
     "CameraScanner",

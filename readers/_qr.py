@@ -21,6 +21,7 @@ adds the PK1/HC1 shape check the camera scanner uses to decide whether one sight
 
 from __future__ import annotations
 
+import enum
 import os
 import time
 from collections import deque
@@ -36,6 +37,7 @@ from pyzbar import pyzbar
 
 from codes._base45 import base45_decode
 from codes._errors import DeviceError, TokenError
+from readers._errors import ReaderError
 
 GrayImage = npt.NDArray[np.uint8]
 
@@ -69,6 +71,15 @@ _MAX_ROIS: Final = 2
 
 
 Stage = tuple[str, "Callable[[int], tuple[str, ...]]"]
+
+
+class Default(enum.Enum):
+    """Marker type for "use the decoder's own budget"."""
+
+    TOKEN = 0
+
+
+DEFAULT: Final = Default.TOKEN
 
 
 class ImageReadError(DeviceError):
@@ -147,7 +158,7 @@ class FrameDecoder:
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         if budget is not None and not budget > 0:
-            raise ValueError(f"expected a positive budget in seconds or None, got {budget}")
+            raise ReaderError(f"expected a positive budget in seconds or None, got {budget}")
         self._budget = budget
         self._clock = clock
         self._clahe = cv2.createCLAHE(clipLimit=2.5, tileGridSize=(4, 4))
@@ -156,9 +167,21 @@ class FrameDecoder:
         # is skipped instead of started.
         self._cost: dict[str, float] = {}
 
-    def decode(self, image: npt.NDArray[np.uint8]) -> DecodeResult:
-        """All QR texts in one frame (BGR or grayscale)."""
+    def decode(
+        self,
+        image: npt.NDArray[np.uint8],
+        *,
+        budget: float | Default | None = DEFAULT,
+        interrupt: Callable[[], bool] | None = None,
+    ) -> DecodeResult:
+        """All QR texts in one frame (BGR or grayscale).
+
+        budget: overrides the decoder's budget for this frame (None: no limit). interrupt:
+        asked before each cascade stage; True ends the cascade (a camera scanner passes "a newer
+        frame is waiting", since a fresh frame's first pass usually beats this frame's cascade).
+        """
         t0 = self._clock()
+        limit = self._budget if isinstance(budget, Default) else budget
         gray = to_gray(image)
         if gray.shape[0] * gray.shape[1] > MAX_FRAME_PIXELS:
             raise ImageReadError(
@@ -168,10 +191,10 @@ class FrameDecoder:
         texts = _valid(first)
         if texts:
             return DecodeResult(texts, "zxing", self._clock() - t0)
-        found = self._cascade(gray, first, t0)
+        found = self._cascade(gray, first, t0, limit, interrupt)
         if found is not None:
             return DecodeResult(found[1], found[0], self._clock() - t0)
-        if self._budget is None and self._use_pyzbar:
+        if limit is None and self._use_pyzbar and not (interrupt is not None and interrupt()):
             # Still pictures only: the whole-frame zbar pass costs ~30 ms at 720p, beyond a
             # camera frame's budget.
             zb = tuple(_unique(decode_pyzbar(gray)))
@@ -180,7 +203,12 @@ class FrameDecoder:
         return DecodeResult((), "", self._clock() - t0)
 
     def _cascade(
-        self, gray: GrayImage, first: list[zxingcpp.Barcode], t0: float
+        self,
+        gray: GrayImage,
+        first: list[zxingcpp.Barcode],
+        t0: float,
+        limit: float | None,
+        interrupt: Callable[[], bool] | None,
     ) -> tuple[str, tuple[str, ...]] | None:
         rois = _rois(gray, first)
         if not rois:
@@ -221,7 +249,9 @@ class FrameDecoder:
         for i in range(len(crops)):
             for name, fn in stages:
                 key = f"{name}/{i}"
-                if not self._affordable(key, t0):
+                if interrupt is not None and interrupt():
+                    return None
+                if not self._affordable(key, t0, limit):
                     continue
                 s0 = self._clock()
                 texts = fn(i)
@@ -230,11 +260,11 @@ class FrameDecoder:
                     return name, texts
         return None
 
-    def _affordable(self, key: str, t0: float) -> bool:
-        if self._budget is None:
+    def _affordable(self, key: str, t0: float, limit: float | None) -> bool:
+        if limit is None:
             return True
         spent = self._clock() - t0
-        return spent + self._cost.get(key, 0.0) <= self._budget
+        return spent + self._cost.get(key, 0.0) <= limit
 
     def _learn(self, key: str, seconds: float) -> None:
         old = self._cost.get(key)
@@ -252,34 +282,45 @@ class TemporalFuser:
 
     def __init__(self, depth: int = 4, motion_threshold: float = 6.0) -> None:
         if not 2 <= depth <= 16:
-            raise ValueError(f"expected a fusion depth of 2..16 frames, got {depth}")
+            raise ReaderError(f"expected a fusion depth of 2..16 frames, got {depth}")
         self._depth = depth
         self._threshold = motion_threshold
-        self._frames: deque[npt.NDArray[np.float32]] = deque(maxlen=depth)
+        self._frames: deque[GrayImage] = deque()
+        # Running sum (16 bits hold 16 x 255): each push costs two additions, not a new mean.
+        self._sum: npt.NDArray[np.uint16] | None = None
         self._thumb: npt.NDArray[np.float32] | None = None
 
-    def push(self, gray: GrayImage) -> GrayImage | None:
-        """Add a frame; the fused picture when at least two still frames are held, else None."""
+    def push(self, gray: GrayImage) -> None:
+        """Add a frame (restarting the history if the picture moved)."""
         thumb = np.asarray(
             cv2.resize(gray, (80, 45), interpolation=cv2.INTER_AREA), dtype=np.float32
         )
         moved = (
             self._thumb is None
-            or self._thumb.shape != thumb.shape
+            or self._sum is None
+            or self._sum.shape != gray.shape
             or float(np.mean(np.abs(thumb - self._thumb))) > self._threshold
-            or (self._frames and self._frames[0].shape != gray.shape)
         )
         self._thumb = thumb
-        if moved:
+        if moved or self._sum is None:
             self._frames.clear()
-        self._frames.append(gray.astype(np.float32))
-        if len(self._frames) < 2:
+            self._sum = np.zeros(gray.shape, np.uint16)
+        elif len(self._frames) == self._depth:
+            np.subtract(self._sum, self._frames.popleft(), out=self._sum)
+        frame = np.array(gray, dtype=np.uint8, copy=True)  # the caller may reuse its buffer
+        np.add(self._sum, frame, out=self._sum)
+        self._frames.append(frame)
+
+    def fused(self) -> GrayImage | None:
+        """The mean of the still frames held, when there are at least two; else None."""
+        n = len(self._frames)
+        if n < 2 or self._sum is None:
             return None
-        mean = np.mean(np.stack(self._frames), axis=0)
-        return np.ascontiguousarray(np.clip(mean + 0.5, 0, 255).astype(np.uint8))
+        return np.ascontiguousarray(((self._sum + n // 2) // n).astype(np.uint8))
 
     def reset(self) -> None:
         self._frames.clear()
+        self._sum = None
         self._thumb = None
 
 

@@ -120,6 +120,13 @@ def test_budget_skips_stages_that_do_not_fit() -> None:
         FrameDecoder(budget=0)
 
 
+def test_interrupt_ends_the_cascade_and_budget_can_be_overridden() -> None:
+    sample = make_sample("blur", 11)  # needs the cascade
+    d = FrameDecoder()
+    assert d.decode(sample.frame, interrupt=lambda: True).texts == ()
+    assert d.decode(sample.frame, budget=None, interrupt=lambda: False).texts == (sample.payload,)
+
+
 @pytest.mark.parametrize(("family", "seed"), [("noise", 15), ("low_light", 1)])
 def test_temporal_fusion_reads_what_no_single_frame_does(family: str, seed: int) -> None:
     frames = [make_sample(family, seed, noise_seed=k) for k in range(4)]
@@ -130,21 +137,30 @@ def test_temporal_fusion_reads_what_no_single_frame_does(family: str, seed: int)
     fused = None
     for f in frames:
         assert payload not in d.decode(f.frame).texts
-        fused = fuser.push(to_gray(f.frame))
+        fuser.push(to_gray(f.frame))
+        fused = fuser.fused()
     assert fused is not None
     assert d.decode(fused).texts == (payload,)
 
 
-def test_fuser_restarts_when_the_picture_moves() -> None:
+def test_fuser_restarts_when_the_picture_moves_and_keeps_depth() -> None:
     fuser = TemporalFuser(depth=3)
     a = np.full((360, 640), 60, np.uint8)
     b = np.full((360, 640), 200, np.uint8)
-    assert fuser.push(a) is None
-    fused = fuser.push(a)
+    fuser.push(a)
+    assert fuser.fused() is None  # one frame is no fusion
+    fuser.push(a)
+    fused = fuser.fused()
     assert fused is not None and int(fused.mean()) == 60
-    assert fuser.push(b) is None  # moved: history restarts
-    fused = fuser.push(b)
-    assert fused is not None and int(fused.mean()) == 200
+    fuser.push(b)  # moved: history restarts
+    assert fuser.fused() is None
+    # A still scene with changing noise: the mean of the last 3 frames only.
+    for level in (200, 201, 202, 203, 204):
+        fuser.push(np.full((360, 640), level, np.uint8))
+    fused = fuser.fused()
+    assert fused is not None and set(np.unique(fused)) == {203}
+    fuser.reset()
+    assert fuser.fused() is None
     with pytest.raises(ReaderError, match="depth"):
         TemporalFuser(depth=1)
 
