@@ -234,3 +234,17 @@ def test_cards_swapped_quickly_are_each_reported_with_their_own_serial(watch: Ev
             card.remove()
         assert event == CardPresented(serial=serial.hex().upper(), source=READER)
         watch.wait(removed)
+
+
+def test_a_card_swapped_without_a_pause_is_read_again(watch: EventLog) -> None:
+    first = VirtualCard(IdCardOS(serial=b"\xaa" * 8))
+    first.insert()
+    watch.wait(presented)
+    first.remove()
+    second = VirtualCard(IdCardOS(serial=b"\xbb" * 8))
+    second.insert()  # at once: pcscd may never see the reader empty
+    try:
+        event = watch.wait(presented)
+    finally:
+        second.remove()
+    assert event == CardPresented(serial="BB" * 8, source=READER)
