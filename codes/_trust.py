@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import json
 import re
@@ -89,10 +90,15 @@ def _load_certificate(data: bytes) -> x509.Certificate:
     try:
         if data.lstrip().startswith(b"-----BEGIN"):
             return x509.load_pem_x509_certificate(data)
+        if data[:1] != b"\x30":  # not a DER SEQUENCE: maybe PEM's body without its armour,
+            # as test data such as the EU DCC set's TESTCTX.CERTIFICATE carries it
+            with contextlib.suppress(binascii.Error, ValueError):  # else DER parsing reports it
+                data = base64.b64decode(b"".join(data.split()), validate=True)
         return x509.load_der_x509_certificate(data)
     except ValueError as exc:
         raise TokenError(
-            "unusable_certificate", f"certificate: expected X.509 in DER or PEM, got ({exc})"
+            "unusable_certificate",
+            f"certificate: expected X.509 in DER, PEM or base64, got ({exc})",
         ) from None
 
 

@@ -9,7 +9,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from codes import Outcome, TrustStore, base45_encode, verify
+from codes import Outcome, TokenError, TrustStore, base45_encode, verify
 from tests.codes.helpers import DROP, HC1_ES_KEY, HC1_NOW, cert_kid, dsc, hc1
 
 NOW = HC1_NOW
@@ -145,3 +145,12 @@ def test_too_large_shared_with_pk1() -> None:
 def test_hc1_deep_nesting_is_malformed_not_a_crash() -> None:
     raw = b"\x81" * 4000 + b"\x00"
     assert _v("HC1:" + base45_encode(zlib.compress(raw))) == ("invalid", "malformed")
+
+
+def test_certificate_as_bare_base64(es_cert: Any) -> None:
+    import base64
+
+    b64 = base64.b64encode(es_cert.public_bytes(Encoding.DER))
+    assert _v(hc1(HC1_ES_KEY, es_cert), b64 + b"\n") == ("pass", "ok")
+    with pytest.raises(TokenError):
+        TrustStore(certificates=[b"definitely not a certificate"])
