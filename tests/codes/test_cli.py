@@ -230,3 +230,29 @@ def test_shared_images(shared_dir: Path) -> None:
             v["expected"]["outcome"],
             v["expected"]["reason"],
         ), v["name"]
+
+
+def test_dgc_through_the_command(
+    shared_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The EU DCC set through ``passkiosk verify --trust-cert`` (in-process: ~200 runs)."""
+    from kiosk.cli import main
+    from tests.codes.test_conformance import _DGC_KEYS, _dgc_cases
+
+    failures = []
+    for i, (rel, case, excused) in enumerate(_dgc_cases(shared_dir / "conformance/dgc")):
+        ctx, expected = case["TESTCTX"], case["EXPECTEDRESULTS"]
+        args = ["verify", "--now", ctx["VALIDATIONCLOCK"], case["PREFIX"]]
+        if ctx.get("CERTIFICATE"):
+            cert = tmp_path / f"{i}.b64"
+            cert.write_text(ctx["CERTIFICATE"])
+            args[1:1] = ["--trust-cert", str(cert)]
+        else:
+            args[1:1] = ["--trust-list", str(tmp_path / "empty-trust.json")]
+            (tmp_path / "empty-trust.json").write_text('{"keys": []}')
+        assert main(args) == 0
+        out = json.loads(capsys.readouterr().out)
+        want = "invalid" if any(expected.get(k) is False for k in _DGC_KEYS) else "pass"
+        if not excused and out["outcome"] != want:
+            failures.append((rel, want, out))
+    assert not failures
