@@ -77,6 +77,7 @@ REASONS: dict[str, str] = {
     "stale_data": QT_TRANSLATE_NOOP("Gate", "Kiosk data is out of date: staff will check"),
     "read_timeout": QT_TRANSLATE_NOOP("Gate", "Reading took too long, please try again"),
     "card_removed": QT_TRANSLATE_NOOP("Gate", "Card moved too soon: hold it for 2 seconds"),
+    "no_data": QT_TRANSLATE_NOOP("Gate", "This kiosk has no trust list yet: staff will check"),
     "internal_error": QT_TRANSLATE_NOOP("Gate", "Something went wrong: please see staff"),
 }
 UNKNOWN_REASON = QT_TRANSLATE_NOOP("Gate", "Please see staff")

@@ -10,9 +10,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from kiosk import _cmd_codes, _cmd_demo, _cmd_readers, _cmd_sync
+from kiosk import _cmd_app, _cmd_codes, _cmd_readers, _cmd_sync
 
-_MODULES = (_cmd_demo, _cmd_codes, _cmd_readers, _cmd_sync)
+_MODULES = (_cmd_app, _cmd_codes, _cmd_readers, _cmd_sync)
 
 
 def build_parser() -> argparse.ArgumentParser:

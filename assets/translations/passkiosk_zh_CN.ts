@@ -167,88 +167,93 @@
     </message>
     <message>
         <location filename="../../kiosk/_words.py" line="80"/>
+        <source>This kiosk has no trust list yet: staff will check</source>
+        <translation>本机尚无信任列表：工作人员将为您核验</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/_words.py" line="81"/>
         <source>Something went wrong: please see staff</source>
         <translation>系统出错：请联系工作人员</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_words.py" line="82"/>
+        <location filename="../../kiosk/_words.py" line="83"/>
         <source>Please see staff</source>
         <translation>请联系工作人员</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_words.py" line="84"/>
-        <location filename="../../kiosk/_words.py" line="98"/>
+        <location filename="../../kiosk/_words.py" line="85"/>
+        <location filename="../../kiosk/_words.py" line="99"/>
         <source>Phone code</source>
         <translation>手机码</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_words.py" line="85"/>
-        <location filename="../../kiosk/_words.py" line="99"/>
+        <location filename="../../kiosk/_words.py" line="86"/>
+        <location filename="../../kiosk/_words.py" line="100"/>
         <source>Printed code</source>
         <translation>纸质码</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_words.py" line="86"/>
+        <location filename="../../kiosk/_words.py" line="87"/>
         <source>ID card</source>
         <translation>身份证</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_words.py" line="87"/>
+        <location filename="../../kiosk/_words.py" line="88"/>
         <source>ID number lookup</source>
         <translation>证件号码查询</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_words.py" line="88"/>
+        <location filename="../../kiosk/_words.py" line="89"/>
         <source>EU / WHO certificate</source>
         <translation>欧盟/世卫证书</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_words.py" line="89"/>
+        <location filename="../../kiosk/_words.py" line="90"/>
         <source>Issued by a helper</source>
         <translation>代办</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_words.py" line="90"/>
+        <location filename="../../kiosk/_words.py" line="91"/>
         <source>Valid until %1</source>
         <translation>有效至 %1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_words.py" line="92"/>
+        <location filename="../../kiosk/_words.py" line="93"/>
         <source>Data updated %1 min ago</source>
         <translation>数据更新于 %1 分钟前</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_words.py" line="93"/>
+        <location filename="../../kiosk/_words.py" line="94"/>
         <source>Offline: data is %1 h old</source>
         <translation>离线：数据已 %1 小时未更新</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_words.py" line="94"/>
+        <location filename="../../kiosk/_words.py" line="95"/>
         <source>No data synced yet</source>
         <translation>尚未同步数据</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_words.py" line="95"/>
+        <location filename="../../kiosk/_words.py" line="96"/>
         <source>DEMO</source>
         <translation>演示</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_words.py" line="97"/>
+        <location filename="../../kiosk/_words.py" line="98"/>
         <source>Tap ID card</source>
         <translation>模拟刷身份证</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_words.py" line="100"/>
+        <location filename="../../kiosk/_words.py" line="101"/>
         <source>Yellow code</source>
         <translation>黄码</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_words.py" line="101"/>
+        <location filename="../../kiosk/_words.py" line="102"/>
         <source>Red code</source>
         <translation>红码</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_words.py" line="102"/>
+        <location filename="../../kiosk/_words.py" line="103"/>
         <source>Damaged code</source>
         <translation>损坏的码</translation>
     </message>

@@ -167,88 +167,93 @@
     </message>
     <message>
         <location filename="../../kiosk/_words.py" line="80"/>
+        <source>This kiosk has no trust list yet: staff will check</source>
+        <translation>本機尚無信任列表：職員將為您核驗</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/_words.py" line="81"/>
         <source>Something went wrong: please see staff</source>
         <translation>系統出錯：請聯絡職員</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_words.py" line="82"/>
+        <location filename="../../kiosk/_words.py" line="83"/>
         <source>Please see staff</source>
         <translation>請聯絡職員</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_words.py" line="84"/>
-        <location filename="../../kiosk/_words.py" line="98"/>
+        <location filename="../../kiosk/_words.py" line="85"/>
+        <location filename="../../kiosk/_words.py" line="99"/>
         <source>Phone code</source>
         <translation>手機碼</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_words.py" line="85"/>
-        <location filename="../../kiosk/_words.py" line="99"/>
+        <location filename="../../kiosk/_words.py" line="86"/>
+        <location filename="../../kiosk/_words.py" line="100"/>
         <source>Printed code</source>
         <translation>紙本碼</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_words.py" line="86"/>
+        <location filename="../../kiosk/_words.py" line="87"/>
         <source>ID card</source>
         <translation>身份證</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_words.py" line="87"/>
+        <location filename="../../kiosk/_words.py" line="88"/>
         <source>ID number lookup</source>
         <translation>證件號碼查詢</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_words.py" line="88"/>
+        <location filename="../../kiosk/_words.py" line="89"/>
         <source>EU / WHO certificate</source>
         <translation>歐盟/世衛證書</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_words.py" line="89"/>
+        <location filename="../../kiosk/_words.py" line="90"/>
         <source>Issued by a helper</source>
         <translation>代辦</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_words.py" line="90"/>
+        <location filename="../../kiosk/_words.py" line="91"/>
         <source>Valid until %1</source>
         <translation>有效至 %1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_words.py" line="92"/>
+        <location filename="../../kiosk/_words.py" line="93"/>
         <source>Data updated %1 min ago</source>
         <translation>數據更新於 %1 分鐘前</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_words.py" line="93"/>
+        <location filename="../../kiosk/_words.py" line="94"/>
         <source>Offline: data is %1 h old</source>
         <translation>離線：數據已 %1 小時未更新</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_words.py" line="94"/>
+        <location filename="../../kiosk/_words.py" line="95"/>
         <source>No data synced yet</source>
         <translation>尚未同步數據</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_words.py" line="95"/>
+        <location filename="../../kiosk/_words.py" line="96"/>
         <source>DEMO</source>
         <translation>示範</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_words.py" line="97"/>
+        <location filename="../../kiosk/_words.py" line="98"/>
         <source>Tap ID card</source>
         <translation>模擬拍身份證</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_words.py" line="100"/>
+        <location filename="../../kiosk/_words.py" line="101"/>
         <source>Yellow code</source>
         <translation>黃碼</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_words.py" line="101"/>
+        <location filename="../../kiosk/_words.py" line="102"/>
         <source>Red code</source>
         <translation>紅碼</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_words.py" line="102"/>
+        <location filename="../../kiosk/_words.py" line="103"/>
         <source>Damaged code</source>
         <translation>損壞的碼</translation>
     </message>
