@@ -142,7 +142,7 @@ def verify_hc1(text: str, trust: TrustStore, now: int) -> Verdict:
     issuer = iss if isinstance(iss, str) else None
 
     alg = protected.get(1, unprotected.get(1))
-    if alg not in (ALG_ES256, ALG_PS256) or isinstance(alg, bool):
+    if type(alg) is not int or alg not in (ALG_ES256, ALG_PS256):  # not -7.0, not True
         raise TokenError(
             "unsupported_alg", f"HC1: expected alg -7 (ES256) or -37 (PS256), got {alg!r}"
         )
