@@ -1,1 +1,61 @@
-"""passkiosk Qt application (views over the pure gate state machine)."""
+"""kiosk: the PySide6 gate app — thin Qt views over the pure gate state machine.
+
+The gate machine (``GateMachine`` and its states) is pure Python and imported eagerly. Everything
+that needs Qt is exported lazily, so ``passkiosk verify`` (which imports ``kiosk.cli``) never
+loads Qt.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from kiosk._gate import GateMachine, GateState, GateTimings, Phase, Presentation
+
+if TYPE_CHECKING:
+    from kiosk._bridge import ReaderBridge
+    from kiosk._controller import KioskController, Verifier
+    from kiosk._printcard import render_offline_card
+    from kiosk._run import Kiosk, RunOptions
+    from kiosk._verifier import KioskVerifier
+    from kiosk._wedge import WedgeDetector, WedgeFilter
+    from kiosk._window import KioskWindow
+
+_LAZY = {
+    "Kiosk": "kiosk._run",
+    "KioskController": "kiosk._controller",
+    "KioskVerifier": "kiosk._verifier",
+    "KioskWindow": "kiosk._window",
+    "ReaderBridge": "kiosk._bridge",
+    "RunOptions": "kiosk._run",
+    "Verifier": "kiosk._controller",
+    "WedgeDetector": "kiosk._wedge",
+    "WedgeFilter": "kiosk._wedge",
+    "render_offline_card": "kiosk._printcard",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'kiosk' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
+
+__all__ = [
+    "GateMachine",
+    "GateState",
+    "GateTimings",
+    "Kiosk",
+    "KioskController",
+    "KioskVerifier",
+    "KioskWindow",
+    "Phase",
+    "Presentation",
+    "ReaderBridge",
+    "RunOptions",
+    "Verifier",
+    "WedgeDetector",
+    "WedgeFilter",
+    "render_offline_card",
+]
