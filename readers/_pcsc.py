@@ -135,6 +135,11 @@ class PcscCardReader:
         self._stop.set()
         if self._thread is None:
             return
+        ctx = self._ctx
+        if ctx is not None:
+            # Wakes a pending SCardGetStatusChange at once (PC/SC allows this one call from
+            # another thread); a stale context only makes it fail harmlessly.
+            scard.SCardCancel(ctx)
         self._thread.join(timeout)
         if self._thread.is_alive():
             raise ReaderError(f"PC/SC watcher: expected to stop within {timeout} s, still running")
@@ -195,8 +200,8 @@ class PcscCardReader:
         states.append((PNP, len(readers) << 16))
         hr, new_states = scard.SCardGetStatusChange(ctx, int(self._poll * 1000), states)
         code = _u32(hr)
-        if code == _u32(scard.SCARD_E_TIMEOUT):
-            return
+        if code in (_u32(scard.SCARD_E_TIMEOUT), _u32(scard.SCARD_E_CANCELLED)):
+            return  # nothing changed, or stop() woke us
         if code in (
             _u32(scard.SCARD_E_UNKNOWN_READER),
             _u32(scard.SCARD_E_READER_UNAVAILABLE),

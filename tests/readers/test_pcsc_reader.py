@@ -248,3 +248,12 @@ def test_a_card_swapped_without_a_pause_is_read_again(watch: EventLog) -> None:
     finally:
         second.remove()
     assert event == CardPresented(serial="BB" * 8, source=READER)
+
+
+def test_stop_is_prompt_and_quiet(running_pcscd: Pcscd) -> None:
+    log = EventLog()
+    reader = PcscCardReader(log, poll=5.0)  # a long wait that stop() must cut short
+    reader.start()
+    log.wait(status(Health.OK))
+    reader.stop(timeout=2.0)  # raises ReaderError if the thread is still waiting
+    assert log.drain() == []  # no LOST or CardRemoved because we stopped
