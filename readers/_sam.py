@@ -131,7 +131,8 @@ class SamCardReader:
                     self._stop.wait(self._reopen)
                     continue
                 except ReaderError as exc:  # FrameError, SamTimeout
-                    self._bad_exchange(str(exc))
+                    if not self._stop.is_set():  # stop() cuts a wait short: not the module's fault
+                        self._bad_exchange(str(exc))
                 except Exception as exc:  # the reader must outlive any surprise
                     log.exception("SAM reader: unexpected error")
                     self._broken(f"SAM reader error: {type(exc).__name__}: {exc}")
