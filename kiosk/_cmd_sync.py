@@ -147,8 +147,6 @@ def _guard(fn: Any) -> Any:
 
 @_guard
 def _serve(args: argparse.Namespace) -> int:
-    if getattr(args, "service_command", None):
-        return 0  # unreachable: subcommands set their own handler
     host, _, port = args.listen.rpartition(":")
     if not host or not port.isdigit():
         return _fail(f"--listen: expected HOST:PORT, got {args.listen!r}")
