@@ -197,17 +197,17 @@ def latency(segments: int) -> tuple[str, dict[str, float]]:
     time.sleep(0.3)
     scanner.stop()
     lat: list[float] = []
-    read_families: list[str] = []
+    got: set[str] = set()
     while not events.empty():
         at, e = events.get()
         if isinstance(e, CodeScanned) and e.text in starts:
             first = starts[e.text]
             if first < len(source.times):
                 lat.append(at - source.times[first])
-                read_families.append(families[e.text])
+                got.add(e.text)
     path.unlink(missing_ok=True)
     stats = scanner.stats
-    missed = sorted({families[p] for p in starts} - set(read_families))
+    missed = sorted(families[p] for p in starts if p not in got)
     lines = [
         f"Scan latency: {segments} presentations in a 30 fps 1280x720 MJPG video played in real "
         "time (wall clock, shared machine).",
@@ -218,7 +218,8 @@ def latency(segments: int) -> tuple[str, dict[str, float]]:
         f"| {segments} | {len(lat)} | {pct(lat, 50):.0f} ms | {pct(lat, 95):.0f} ms | "
         f"{pct(lat, 100):.0f} ms | {stats.captured} / {stats.decoded} / {stats.dropped} |",
         "",
-        "Families not scanned within their 1 s: " + (", ".join(missed) if missed else "none"),
+        "Presentations not scanned within their 1 s, by family: "
+        + (", ".join(missed) if missed else "none"),
     ]
     return "\n".join(lines), {"p95_ms": pct(lat, 95)}
 
@@ -261,11 +262,22 @@ def main() -> int:
         f"p95 <= 30 ms per frame: {s_sum['p95_ms']:.1f} ms; zero false reads: "
         f"{int(s_sum['wrong'])}; scan latency p95 <= 150 ms: {l_sum['p95_ms']:.0f} ms."
     )
+    notes = (
+        "How to read this: the corpus is readers.make_sample (deterministic; families and "
+        "severities in readers/_degrade.py), PK1-like payloads of 200-300 Base45 characters, "
+        "EC H on printed cards and EC Q on phones, 2.2-6 px per module. Its severities were "
+        "set so that zxing-cpp and pyzbar land near the issue-4 measurements (79 % / 56 %); "
+        "here zxing-cpp reads a little less, so this corpus is slightly harder. Decode times "
+        "are CPU time of the decoding thread, the cost on one core; the decoder's budget "
+        "(readers._qr.DEFAULT_BUDGET) runs on the same clock here and on the wall clock in the "
+        "scanner. Latency is wall clock on a machine shared by several processes."
+    )
     report = "\n\n".join(
         [
             "# Camera QR scanning: benchmark (bench/bench_qr.py)",
             head,
             verdict,
+            notes,
             "## Single frames",
             single,
             "## Temporal fusion",

@@ -14,6 +14,10 @@ thread-safe, e.g. ``queue.Queue.put`` or a function emitting a Qt signal):
   misread (which the QR checksums make rare already) cannot reach the kiosk. The same text is
   reported again only after it has been out of sight for ``dedup_window`` seconds: a code held
   in front of the camera is one scan.
+- Decoding (readers._qr.FrameDecoder) has a per-frame budget; its preprocessing cascade gives
+  way as soon as a newer frame waits. When a frame reads nothing, the mean of the last still
+  frames (TemporalFuser) is tried with what is left of the budget; such fused reads count only
+  for token-shaped texts, since a mean can show a code that was in one frame only.
 - ``ReaderStatus``: OK when frames flow (at start and when the camera is back), LOST when the
   camera cannot be opened or stops giving frames for ``stall_timeout`` seconds. The capture
   thread then closes and reopens it with exponential backoff (``backoff`` .. ``max_backoff``).
@@ -210,7 +214,6 @@ class _LatestFrame:
         self._cond = threading.Condition()
         self._frame: Frame | None = None
         self._at = 0.0
-        self._seq = 0
         self.dropped = 0
 
     def put(self, frame: Frame, at: float) -> None:
@@ -218,17 +221,16 @@ class _LatestFrame:
             if self._frame is not None:
                 self.dropped += 1
             self._frame, self._at = frame, at
-            self._seq += 1
             self._cond.notify()
 
-    def take(self, timeout: float) -> tuple[Frame, float, int] | None:
+    def take(self, timeout: float) -> tuple[Frame, float] | None:
         with self._cond:
             if self._frame is None:
                 self._cond.wait(timeout)
             frame, self._frame = self._frame, None
             if frame is None:
                 return None
-            return frame, self._at, self._seq
+            return frame, self._at
 
     def waiting(self) -> bool:
         """True when an unread frame is in the slot (a plain read: a hint, not a promise)."""
@@ -387,7 +389,7 @@ class CameraScanner:
             if item is None:
                 self._check_stalled()
                 continue
-            frame, at, _ = item
+            frame, at = item
             try:
                 gray = to_gray(frame)
                 # The cascade gives way as soon as a newer frame waits: at 30 fps the next
