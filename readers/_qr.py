@@ -22,6 +22,7 @@ adds the PK1/HC1 shape check the camera scanner uses to decide whether one sight
 from __future__ import annotations
 
 import enum
+import math
 import os
 import time
 from collections import deque
@@ -67,6 +68,11 @@ _ZBAR_SYMBOLS: Final = [pyzbar.ZBarSymbol.QRCODE]
 _MAX_UPSCALE: Final = 2.5
 # _noise_level above which a frame is treated as noisy (camera frames: < 10; heavy noise: > 100).
 _NOISY: Final = 30.0
+# _motion coherence above which a code region is treated as motion-blurred (sharp: < 0.25).
+_MOTION: Final = 0.25
+# Deconvolution works on regions of at most this side (cost), with this noise-to-signal ratio.
+_DEBLUR_SIDE: Final = 420
+_WIENER_NSR: Final = 0.02
 _MAX_ROIS: Final = 2
 
 
@@ -234,12 +240,27 @@ class FrameDecoder:
             "roi-pyzbar",
             lambda i: tuple(_unique(decode_pyzbar(_u8(clahe.apply(crops[i]))))),
         )
-        # Order by what each stage recovered per millisecond on the corpus (bench/bench_qr.py):
-        # heavy sensor noise is diagnosed first, because sharpening a noisy picture makes it
-        # worse while a 3x3 median alone recovers most such frames.
+        deblurs: dict[int, _Deblur] = {}
+
+        def deblur(i: int, length: float) -> tuple[str, ...]:
+            d = deblurs.get(i)
+            if d is None:
+                d = deblurs[i] = _Deblur(crops[i])
+            return _zx_ok(_upscale(d.run(length), 900))
+
+        # Motion blur lengths in modules (the corpus has 0.9-2.2); most reads come at 2, then 1.5.
+        deblur_mid: Stage = ("roi-deblur", lambda i: deblur(i, 1.5))
+        deblur_long: Stage = ("roi-deblur-long", lambda i: deblur(i, 2.0))
+        deblur_short: Stage = ("roi-deblur-short", lambda i: deblur(i, 1.0))
+        # Order by what each stage recovered per millisecond on the corpus (bench/bench_qr.py),
+        # after a quick diagnosis: heavy sensor noise first, because sharpening a noisy picture
+        # makes it worse while a 3x3 median alone recovers most such frames; then motion blur,
+        # which only a deconvolution along the motion undoes.
         stages: list[Stage]
         if _noise_level(gray) > _NOISY:
             stages = [denoise, smooth, scale, adaptive, contrast]
+        elif _motion(crops[0])[0] > _MOTION:
+            stages = [deblur_long, deblur_mid, deblur_short, scale, sharpen, adaptive]
         else:
             stages = [sharpen, scale, adaptive, sharpen_fine, contrast, denoise]
         if self._use_pyzbar:
@@ -507,6 +528,68 @@ def _median(crop: GrayImage) -> GrayImage:
 
 def _gauss(gray: GrayImage, sigma: float) -> GrayImage:
     return _u8(cv2.GaussianBlur(gray, (0, 0), sigma))
+
+
+def _motion(crop: GrayImage) -> tuple[float, float]:
+    """(coherence, motion angle in radians) of a code region from its structure tensor.
+
+    A sharp QR code has as much edge energy across x as across y (coherence ~0-0.2); motion
+    blur removes the edges along the motion, so the energy lines up (coherence > 0.25) and the
+    motion runs across the dominant gradient direction.
+    """
+    g = crop.astype(np.float32)
+    gx = cv2.Sobel(g, cv2.CV_32F, 1, 0)
+    gy = cv2.Sobel(g, cv2.CV_32F, 0, 1)
+    jxx = float(np.sum(gx * gx))
+    jyy = float(np.sum(gy * gy))
+    jxy = float(np.sum(gx * gy))
+    trace = jxx + jyy
+    if trace <= 0:
+        return 0.0, 0.0
+    spread = math.sqrt(max(0.0, (jxx - jyy) ** 2 / 4 + jxy * jxy))
+    return 2 * spread / trace, 0.5 * math.atan2(2 * jxy, jxx - jyy) + math.pi / 2
+
+
+class _Deblur:
+    """Wiener deconvolution of a code region with a straight-line motion blur kernel.
+
+    The region is brought to at most _DEBLUR_SIDE pixels and padded to a fast DFT size once;
+    each length tried then costs one kernel transform and one inverse transform.
+    """
+
+    def __init__(self, crop: GrayImage) -> None:
+        f = min(1.0, _DEBLUR_SIDE / max(crop.shape))
+        small = crop
+        if f < 1.0:
+            small = _u8(cv2.resize(crop, None, fx=f, fy=f, interpolation=cv2.INTER_AREA))
+        h, w = small.shape
+        H, W = cv2.getOptimalDFTSize(h), cv2.getOptimalDFTSize(w)
+        padded = cv2.copyMakeBorder(small, 0, H - h, 0, W - w, cv2.BORDER_REPLICATE)
+        self._size = (h, w)
+        self._spectrum = cv2.dft(np.asarray(padded, np.float32), flags=cv2.DFT_COMPLEX_OUTPUT)
+        _, self._angle = _motion(small)
+        # Module size: the region is the code plus margins, ~105 modules for versions 10-15.
+        self._module = max(h, w) / 105.0
+
+    def run(self, length_modules: float) -> GrayImage:
+        H, W = self._spectrum.shape[:2]
+        length = max(2.0, length_modules * self._module)
+        ts = np.linspace(-length / 2, length / 2, max(3, int(length * 4)))
+        xs = np.rint(ts * math.cos(self._angle)).astype(np.intp) % W
+        ys = np.rint(ts * math.sin(self._angle)).astype(np.intp) % H
+        kernel = np.zeros((H, W), np.float32)
+        np.add.at(kernel, (ys, xs), 1.0)
+        kernel /= kernel.sum()
+        k = cv2.dft(kernel, flags=cv2.DFT_COMPLEX_OUTPUT)
+        kr, ki = k[..., 0], k[..., 1]
+        den = kr * kr + ki * ki + _WIENER_NSR
+        wiener = np.dstack([kr / den, -ki / den])  # conj(K) / (|K|^2 + NSR)
+        out = cv2.idft(
+            cv2.mulSpectrums(self._spectrum, wiener, 0),
+            flags=cv2.DFT_SCALE | cv2.DFT_REAL_OUTPUT,
+        )
+        h, w = self._size
+        return _u8(np.clip(out[:h, :w], 0, 255))
 
 
 def _noise_level(gray: GrayImage) -> float:

@@ -80,7 +80,8 @@ def test_bgr_bgra_gray_inputs_and_bad_arrays() -> None:
 # the named cascade stage reads it (bench/bench_qr.py measures the full corpus).
 CASCADE_CASES = [
     ("blur", 11, "roi-sharpen"),
-    ("motion_blur", 7, "roi-scale"),
+    ("motion_blur", 7, "roi-deblur-long"),
+    ("motion_blur", 13, "roi-deblur"),
     ("glare", 4, "roi-adaptive"),
     ("noise", 6, "roi-denoise"),
 ]
@@ -118,6 +119,19 @@ def test_budget_skips_stages_that_do_not_fit() -> None:
     assert result.texts == () and result.stage == ""
     with pytest.raises(ReaderError, match="budget"):
         FrameDecoder(budget=0)
+
+
+def test_motion_diagnosis_finds_the_direction() -> None:
+    # A sharp code is isotropic; blurred along x its edge energy lines up across x.
+    from readers._qr import _motion
+
+    code = render_qr(TOKEN, "Q", 4)
+    sharp_coherence, _ = _motion(code)
+    k = np.full((1, 9), 1 / 9, np.float32)
+    blurred = cv2.filter2D(code, -1, k)
+    coherence, angle = _motion(blurred)
+    assert sharp_coherence < 0.25 < coherence
+    assert abs(np.sin(angle)) < 0.1  # the motion runs along x
 
 
 def test_interrupt_ends_the_cascade_and_budget_can_be_overridden() -> None:
