@@ -7,9 +7,11 @@ low light); no decoder returned a wrong payload.
 ``FrameDecoder`` beats both within a per-frame time budget: zxing-cpp on the whole frame first
 (most frames end there in ~2 ms), then, only when that found nothing, a cascade on the likely
 code region (from zxing's own failed detections, else a texture search): scale-up, local
-contrast normalisation (CLAHE), sharpening, adaptive threshold, denoising, pyzbar. Stages are
-ordered by what they recovered per millisecond in bench/bench_qr.py and a stage is skipped when
-its running cost estimate would overrun the budget.
+contrast normalisation (CLAHE), sharpening, adaptive threshold, denoising, motion deblurring
+(Wiener deconvolution along the direction the structure tensor finds), pyzbar. A quick
+diagnosis (sensor noise level, motion coherence) picks the order; within it stages are ordered
+by what they recovered per millisecond in bench/bench_qr.py, and a stage is skipped when its
+running cost estimate would overrun the budget.
 
 ``TemporalFuser`` combines consecutive frames: when the camera and code are still, the average
 of the last frames has a fraction of the sensor noise, which reads in low light and noise where
