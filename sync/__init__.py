@@ -57,6 +57,7 @@ __all__ = [
     "SyncError",
     "SyncScheduler",
     "SyncStatus",
+    "SyncedVerifier",
     "TrustedClock",
     "UploadLedger",
     "apply_delta_file",
@@ -87,6 +88,7 @@ if TYPE_CHECKING:
     from sync._background import background_sync
     from sync._lists import DEFAULT_MAX_AGE, ListState, apply_stale_policy
     from sync._pull import KioskLists, PullResult, SyncError, pull
+    from sync._verifier import SyncedVerifier
 
 _LAZY = {
     "DEFAULT_MAX_AGE": "sync._lists",
@@ -97,6 +99,7 @@ _LAZY = {
     "SyncError": "sync._pull",
     "pull": "sync._pull",
     "background_sync": "sync._background",
+    "SyncedVerifier": "sync._verifier",
 }
 
 
