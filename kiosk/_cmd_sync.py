@@ -259,6 +259,7 @@ def _print_card(args: argparse.Namespace) -> int:
 # -- kiosk ------------------------------------------------------------------------------------
 
 
+@_guard
 def _sync(args: argparse.Namespace) -> int:
     from sync import Store, SyncError, TrustedClock, pull, resolve_data_dir
     from sync._pull import KioskLists

@@ -166,7 +166,12 @@ def pull(data_dir: Path, service_url: str, *, now: int,
         raise SyncError("no_anchor", f"expected the service's root.json as trust anchor in "
                                      f"{lists.metadata_dir}, found none: pass --root FILE once "
                                      "(copied from the service's repo/metadata/1.root.json)")
-    state = lists.state()
+    try:
+        state = lists.state()
+    except DeviceError:
+        # An unreadable state file must not block the repair: the index carries its own
+        # version, and a successful refresh writes a whole new state.
+        state = ListState()
     base = service_url.rstrip("/")
     try:
         result = _refresh(lists, state, base, now=now,

@@ -200,3 +200,15 @@ def test_concurrent_publishers_are_serialised(served: tuple[ServiceState, str]) 
     assert st.list_version() == 11  # 1 from init + 10
     assert st.repo.targets()["revocation/full.pkrl"].custom["version"] == 11
     assert versions["timestamp"] == versions["snapshot"]
+
+
+def test_unreadable_state_file_is_repaired(served: tuple[ServiceState, str],
+                                           tmp_path: Path) -> None:
+    st, url = served
+    kiosk = tmp_path / "k"
+    sync_kiosk(kiosk, url, st)
+    (kiosk / "lists" / "state.json").write_bytes(b"{not json")
+    with pytest.raises(codes.DeviceError, match="JSON list state"):
+        KioskLists(kiosk).state()
+    res = pull(kiosk, url, now=now())
+    assert res.state.revocation_version == 1 and KioskLists(kiosk).state().verified_at
