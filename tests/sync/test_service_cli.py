@@ -193,3 +193,18 @@ def test_site_config_sets_the_stale_limit(svc_dir: Path, url: str, tmp_path: Pat
     rc, out, _ = run(capsys, "lookup", "--data", str(k), "--id", ID_OK)
     assert rc == 0
     assert (json.loads(out)["reason"], json.loads(out)["data_stale"]) == ("stale_data", True)
+
+
+def test_lookup_with_data_stays_light(svc_dir: Path, url: str, tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    k = str(tmp_path / "kiosk")
+    root = str(svc_dir / "repo" / "metadata" / "1.root.json")
+    assert run(capsys, "sync", "--data", k, "--service", url, "--root", root, "--no-push")[0] == 0
+    code = ("import sys; from kiosk.cli import main; "
+            f"main(['lookup', '--data', {k!r}, '--id', {ID_OK!r}]); "
+            "print(sorted(m for m in ('PySide6', 'aiohttp') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parents[2], timeout=60, check=True).stdout
+    lines = out.strip().splitlines()
+    assert json.loads(lines[0])["reason"] == "no_record"
+    assert lines[-1] == "[]"  # neither Qt nor the service's web framework was loaded
