@@ -420,7 +420,9 @@ def _zx(gray: GrayImage) -> list[zxingcpp.Barcode]:
 
 
 def _valid(results: list[zxingcpp.Barcode]) -> tuple[str, ...]:
-    return tuple(_unique([r.text for r in results if r.valid and r.text]))
+    # One text per symbol, duplicates kept: a picture holding the same code twice holds two
+    # symbols (spec §7: `verify --image` needs exactly one). The camera's CodeFilter de-dups.
+    return tuple(r.text for r in results if r.valid and r.text)
 
 
 def _u8(image: object) -> GrayImage:

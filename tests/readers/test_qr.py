@@ -207,6 +207,11 @@ def test_decode_image_file_png_jpeg_and_two_codes(tmp_path: Path) -> None:
     two[10 : 10 + b.shape[0], 500 : 500 + b.shape[1]] = b
     cv2.imwrite(str(tmp_path / "two.png"), two)
     assert sorted(decode_image_file(str(tmp_path / "two.png"))) == sorted([TOKEN, other])
+    # The same code printed twice is two symbols (spec §7 --image needs exactly one).
+    two[10 : 10 + b.shape[0], 500 : 500 + b.shape[1]] = 255
+    two[10 : 10 + a.shape[0], 500 : 500 + a.shape[1]] = a
+    cv2.imwrite(str(tmp_path / "twice.png"), two)
+    assert decode_image_file(str(tmp_path / "twice.png")) == [TOKEN, TOKEN]
 
 
 def test_decode_image_file_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
