@@ -149,6 +149,8 @@ def _describe(e: BaseException) -> tuple[str, str]:
         return "bad_metadata", f"the service's metadata is not acceptable: {e}"
     if isinstance(e, TokenError):
         return "bad_list", f"a signed list is not usable: {e}"
+    if isinstance(e, DeviceError | OSError):
+        return "local_error", f"the kiosk could not store the lists: {e}"
     return "error", f"{type(e).__name__}: {e}"
 
 
@@ -178,7 +180,7 @@ def pull(data_dir: Path, service_url: str, *, now: int,
                           fetcher=fetcher or default_fetcher(timeout),
                           bootstrap_root=bootstrap_root if not lists.has_anchor() else None)
     except (tuf_errors.RepositoryError, tuf_errors.DownloadError, urllib3.exceptions.HTTPError,
-            TokenError, OSError) as e:
+            TokenError, DeviceError, OSError) as e:
         # urllib3 errors: ngclient wraps failures when a download starts, not those raised
         # while the body streams (a connection cut mid-file arrives as ProtocolError).
         status, message = _describe(e)

@@ -212,3 +212,17 @@ def test_unreadable_state_file_is_repaired(served: tuple[ServiceState, str],
         KioskLists(kiosk).state()
     res = pull(kiosk, url, now=now())
     assert res.state.revocation_version == 1 and KioskLists(kiosk).state().verified_at
+
+
+def test_garbage_anchor_and_unwritable_lists(served: tuple[ServiceState, str],
+                                             tmp_path: Path) -> None:
+    st, url = served
+    with pytest.raises(SyncError) as e:
+        pull(tmp_path / "k1", url, now=now(), bootstrap_root=b"{not a root")
+    assert e.value.status == "bad_metadata"
+    kiosk = tmp_path / "k2"
+    (kiosk / "lists").mkdir(parents=True)
+    (kiosk / "lists" / "revocation").write_bytes(b"a file where a folder belongs")
+    with pytest.raises(SyncError) as e:
+        sync_kiosk(kiosk, url, st)
+    assert e.value.status == "local_error"
