@@ -76,8 +76,11 @@ def build_readers(opts: RunOptions, bridge: ReaderBridge) -> list[CardReader]:
     if opts.scanner_port:
         readers.append(SerialScanner(bridge.sink, opts.scanner_port))
     if opts.camera is not None:
-        device: int | str = int(opts.camera) if opts.camera.isdigit() else opts.camera
-        readers.append(CameraScanner(CvFrameSource(device), bridge.sink))
+        if opts.camera.isdigit():  # a gate camera: ask for 720p, where a phone code spans
+            source = CvFrameSource(int(opts.camera), width=1280, height=720)  # enough pixels
+        else:  # a recorded video (for trials), played at its own frame rate
+            source = CvFrameSource(opts.camera, realtime=True)
+        readers.append(CameraScanner(source, bridge.sink))
     return readers
 
 

@@ -136,3 +136,42 @@ def test_stale_lists_turn_an_unlisted_card_into_attention(
         assert kiosk.store.record_counts().total == 1
     finally:
         kiosk.close()
+
+
+def test_camera_feed_to_verdict(qtbot, tmp_path: Path, service: tuple[ServiceState, str]) -> None:
+    """A phone held up to the gate camera (a real video file through cv2.VideoCapture)."""
+    import cv2
+    import numpy as np
+
+    from readers import render_qr
+
+    st, url = service
+    token = st.issue(id18=make_id18(9), name="张小明", status=1, kind=Kind.PHONE, proxy=False,
+                     now=now() - 60)
+    st.publish(now=now())
+    data = tmp_path / "kiosk"
+    sync_kiosk(data, url, st)
+    blank = np.full((720, 1280, 3), 200, np.uint8)
+    frame = blank.copy()
+    qr = cv2.cvtColor(render_qr(token.text, "Q", 4), cv2.COLOR_GRAY2BGR)
+    frame[100 : 100 + qr.shape[0], 300 : 300 + qr.shape[1]] = qr
+    video = tmp_path / "gate.avi"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 30.0, (1280, 720))
+    for f in [blank] * 10 + [frame] * 30:
+        writer.write(f)
+    writer.release()
+
+    kiosk = Kiosk(RunOptions(data_dir=data, pcsc=False, camera=str(video)))
+    qtbot.addWidget(kiosk.window)
+    try:
+        with qtbot.waitSignal(
+            kiosk.controller.stateChanged, timeout=15_000,
+            check_params_cb=lambda s: s.phase is Phase.VERDICT,
+        ):
+            kiosk.start()
+        verdict = kiosk.controller.state.verdict
+        assert verdict is not None
+        assert (verdict.outcome, verdict.reason) == (Outcome.ATTENTION, "status_yellow")
+        assert headline(kiosk) == "请稍候，工作人员核验"
+    finally:
+        kiosk.close()
