@@ -17,16 +17,16 @@ if TYPE_CHECKING:
     from kiosk._controller import KioskController, Verifier
     from kiosk._printcard import render_offline_card
     from kiosk._run import Kiosk, RunOptions
-    from kiosk._verifier import KioskVerifier
+    from kiosk._verifier import RecordingVerifier
     from kiosk._wedge import WedgeDetector, WedgeFilter
     from kiosk._window import KioskWindow
 
 _LAZY = {
     "Kiosk": "kiosk._run",
     "KioskController": "kiosk._controller",
-    "KioskVerifier": "kiosk._verifier",
     "KioskWindow": "kiosk._window",
     "ReaderBridge": "kiosk._bridge",
+    "RecordingVerifier": "kiosk._verifier",
     "RunOptions": "kiosk._run",
     "Verifier": "kiosk._controller",
     "WedgeDetector": "kiosk._wedge",
@@ -48,11 +48,11 @@ __all__ = [
     "GateTimings",
     "Kiosk",
     "KioskController",
-    "KioskVerifier",
     "KioskWindow",
     "Phase",
     "Presentation",
     "ReaderBridge",
+    "RecordingVerifier",
     "RunOptions",
     "Verifier",
     "WedgeDetector",

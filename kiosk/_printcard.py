@@ -21,7 +21,7 @@ import os
 import re
 from pathlib import Path
 
-from codes._errors import DeviceError, TokenError
+from codes import DeviceError, TokenError
 
 FONT_FAMILY = "Noto Sans CJK SC"
 
@@ -181,7 +181,7 @@ def _qr_matrix(token_text: str) -> list[list[bool]]:
 
 # --- painting ----------------------------------------------------------------------------------
 
-_app_ref: object | None = None  # keeps a QGuiApplication we created alive (Qt needs exactly one)
+_app_ref: object | None = None  # keeps the application we created alive (Qt needs exactly one)
 
 
 def _ensure_gui_app() -> None:
@@ -200,10 +200,14 @@ def _ensure_gui_app() -> None:
         return
     # Printing is headless work (the service's print-card command): the offscreen platform
     # needs no display, where the default platform would abort the process without one.
+    # A QApplication (not a bare QGuiApplication) so that the kiosk window can still be
+    # opened later in the same process: Qt allows one application object per process.
+    from PySide6.QtWidgets import QApplication
+
     args = ["passkiosk"]
     if "QT_QPA_PLATFORM" not in os.environ:
         args += ["-platform", "offscreen"]
-    _app_ref = QGuiApplication(args)
+    _app_ref = QApplication(args)
 
 
 def _paint_pdf(

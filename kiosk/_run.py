@@ -19,11 +19,11 @@ from codes import DeviceError
 from kiosk._app import application, install_language
 from kiosk._bridge import ReaderBridge
 from kiosk._controller import KioskController
-from kiosk._verifier import KioskVerifier
+from kiosk._verifier import RecordingVerifier
 from kiosk._wedge import WedgeFilter
 from kiosk._window import KioskWindow
 from readers import CardReader, Health, ReaderStatus
-from sync import SiteConfig, Store, SyncScheduler
+from sync import SiteConfig, Store, SyncedVerifier, SyncScheduler, TrustedClock
 
 log = logging.getLogger(__name__)
 
@@ -88,16 +88,23 @@ class Kiosk:
     """The assembled kiosk: window, gate controller, readers and background sync."""
 
     def __init__(self, opts: RunOptions) -> None:
-        from sync import load_or_create_device_key, pull, push_pending
+        from sync import background_sync
 
         self.app = application()
         install_language(self.app, opts.language)
         self.store = Store(opts.data_dir)
         self.config = cfg = site_config(self.store, opts)
-        self.verifier = verifier = KioskVerifier(
-            self.store, opts.data_dir, site=cfg.site_id, gate=cfg.gate_id
+        trusted = TrustedClock(self.store)
+
+        def now() -> int:
+            return trusted.reading(time.time()).now
+
+        self._now = now
+        self._synced = SyncedVerifier(opts.data_dir, clock=now, max_age=cfg.stale_after_s)
+        self.verifier = RecordingVerifier(
+            self._synced, self.store, site=cfg.site_id, gate=cfg.gate_id, clock=now
         )
-        self.controller = controller = KioskController(verifier)
+        self.controller = controller = KioskController(self.verifier)
         self.window = window = KioskWindow()
         controller.stateChanged.connect(window.show_state)
         window.page.touched.connect(controller.dismiss)
@@ -120,20 +127,10 @@ class Kiosk:
 
         self.scheduler: SyncScheduler | None = None
         if cfg.service_url:
-            url = cfg.service_url
-            key = load_or_create_device_key(opts.data_dir)
-
-            def pull_and_reload() -> object:
-                result = pull(opts.data_dir, url, now=verifier.now())
-                verifier.reload()
-                return result
-
             self._relay = _SyncRelay()
             self._relay.status.connect(lambda _s: self._show_freshness())
-            self.scheduler = SyncScheduler(
-                pull=pull_and_reload,
-                push=lambda: push_pending(self.store, url, key),
-                on_status=self._relay.status.emit,
+            self.scheduler = background_sync(
+                opts.data_dir, self.store, cfg.service_url, on_status=self._relay.status.emit
             )
         self.readers = build_readers(opts, bridge)
 
@@ -157,6 +154,7 @@ class Kiosk:
         self.app.removeEventFilter(self.wedge)
         self.controller.shutdown()
         self.window.close()
+        self._synced.close()
         self.store.close()
 
     def _on_reader_status(self, status: ReaderStatus) -> None:
@@ -168,8 +166,8 @@ class Kiosk:
         )
 
     def _show_freshness(self) -> None:
-        state = self.verifier.list_state()
-        self.window.strip.set_freshness(state.age(self.verifier.now()), self.config.stale_after_s)
+        state = self.verifier.state()
+        self.window.strip.set_freshness(state.age(self._now()), self.config.stale_after_s)
 
 
 def run_kiosk(opts: RunOptions) -> int:

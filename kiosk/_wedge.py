@@ -51,7 +51,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 
-from codes._errors import DeviceError
+from codes import DeviceError
 
 # The most characters a QR symbol can carry in alphanumeric mode (version 40-L, ISO/IEC 18004
 # table 7). A wedge burst longer than that is not a scanner reading a PK1/HC1 QR code.

@@ -22,7 +22,7 @@ import numpy.typing as npt
 import qrcode
 import qrcode.constants
 
-from codes._errors import DeviceError
+from codes import DeviceError
 
 U8 = npt.NDArray[np.uint8]
 F32 = npt.NDArray[np.float32]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from codes._errors import DeviceError
+from codes import DeviceError
 
 
 class ReaderError(DeviceError):

@@ -38,8 +38,7 @@ import numpy.typing as npt
 import zxingcpp
 from pyzbar import pyzbar
 
-from codes._base45 import base45_decode
-from codes._errors import DeviceError, TokenError
+from codes import DeviceError, TokenError, base45_decode
 from readers._errors import ReaderError
 
 GrayImage = npt.NDArray[np.uint8]

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.serialization import (
     load_pem_private_key,
 )
 
-from codes._errors import DeviceError
+from codes import DeviceError
 from sync._repo import write_atomic
 
 ISSUER_KEY_FILE = "issuer.pem"

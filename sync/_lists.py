@@ -27,8 +27,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import numpy.typing as npt
 
-from codes._errors import TokenError
-from codes._verdict import Outcome, Verdict
+from codes import Outcome, TokenError, Verdict
 
 MAGIC = b"PKRL"
 HEADER = struct.Struct(">4sBBHQQQ")

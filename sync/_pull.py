@@ -40,8 +40,7 @@ from tuf.api.metadata import TargetFile
 from tuf.ngclient import FetcherInterface, Updater, UpdaterConfig
 from tuf.ngclient.urllib3_fetcher import Urllib3Fetcher
 
-from codes._errors import DeviceError, TokenError
-from codes._trust import TrustStore, parse_trust_list
+from codes import DeviceError, TokenError, TrustStore, parse_trust_list
 from sync._lists import FULL_TARGET, TRUST_TARGET, ListState, delta_target
 from sync._repo import write_atomic
 from sync._revstate import RevocationState

@@ -20,7 +20,7 @@ import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from codes._errors import DeviceError
+from codes import DeviceError
 
 from ._devicekey import UPLOAD_PATH, DeviceKey
 from ._records import MAX_BATCH_RECORDS, encode_batch

@@ -21,8 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from codes._errors import DeviceError
-from codes._verdict import Outcome, Verdict
+from codes import DeviceError, Outcome, Verdict
 
 
 class StoreError(DeviceError):

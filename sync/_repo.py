@@ -40,7 +40,7 @@ from tuf.api.metadata import (
 )
 from tuf.api.serialization.json import JSONSerializer
 
-from codes._errors import DeviceError
+from codes import DeviceError
 
 ROLES = ("root", "targets", "snapshot", "timestamp")
 

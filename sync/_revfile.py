@@ -17,7 +17,7 @@ import secrets
 from collections.abc import Iterable
 from pathlib import Path
 
-from codes._errors import DeviceError
+from codes import DeviceError
 from codes._revindex import (
     HEADER_SIZE,
     DeltaOp,

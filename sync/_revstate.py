@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from codes._errors import TokenError
+from codes import Severity, TokenError
 from codes._revindex import (
     HEADER_SIZE,
     DeltaOp,
@@ -31,7 +31,6 @@ from codes._revindex import (
     RevocationIndex,
     encode_columns,
 )
-from codes._revocation_view import Severity
 from sync._lists import (
     HEADER,
     EntryType,

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from codes._errors import DeviceError
+from codes import DeviceError
 
 log = logging.getLogger(__name__)
 

@@ -35,8 +35,7 @@ from pathlib import Path
 from aiohttp import web
 
 import codes
-from codes._errors import DeviceError, TokenError
-from codes._verdict import Kind
+from codes import DeviceError, Kind, TokenError
 from sync._issuer import TrustEntry, create_issuer_key, load_issuer_key
 from sync._lists import (
     FULL_TARGET,

@@ -16,11 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
-from codes._lookup import lookup_card, lookup_id
-from codes._revindex import RevocationIndex
-from codes._trust import TrustStore
-from codes._verdict import Verdict
-from codes._verify import verify
+from codes import RevocationIndex, TrustStore, Verdict, lookup_card, lookup_id, verify
 from sync._lists import DEFAULT_MAX_AGE, ListState, apply_stale_policy
 from sync._pull import KioskLists
 

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from codes._verdict import Outcome, Verdict
+from codes import Outcome, Verdict
 from sync._records import (
     MAX_BATCH_RECORDS,
     EntryRecord,

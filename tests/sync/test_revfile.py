@@ -11,17 +11,19 @@ from pathlib import Path
 
 import pytest
 
-from codes._errors import DeviceError, TokenError
-from codes._revindex import (
+from codes import (
+    DeviceError,
     EntryKind,
     Put,
     Remove,
     RemoveKey,
     RevocationEntry,
     RevocationIndexError,
+    Severity,
+    StatusEntry,
+    TokenError,
     encode_entries,
 )
-from codes._revocation_view import Severity, StatusEntry
 from sync._revfile import (
     RevocationFileError,
     apply_delta_file,

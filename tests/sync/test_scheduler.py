@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from codes._errors import DeviceError
+from codes import DeviceError
 from sync._devicekey import load_or_create_device_key
 from sync._push import push_pending
 from sync._records import EntryRecord, new_record_id

@@ -1,0 +1,47 @@
+"""The gate's additions around the synced-list verifier, on a real (never synced) data folder."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from codes import Outcome
+from kiosk._verifier import NO_DATA, RecordingVerifier
+from readers import CardPresented
+from sync import Store, SyncedVerifier
+from tests.sync.servicekit import make_id18
+
+
+def test_never_synced_kiosk_asks_staff_and_records_everything(tmp_path: Path) -> None:
+    def now() -> int:
+        return int(time.time())
+
+    with Store(tmp_path) as store:
+        synced = SyncedVerifier(tmp_path, clock=now)
+        gate = RecordingVerifier(synced, store, site="S", gate="G", clock=now)
+        code = gate.check_code("PK1:" + "0" * 60)  # not even decodable: still invalid
+        assert code.outcome is Outcome.INVALID
+        typed = gate.check_id(make_id18(3))
+        assert typed.proxy and (typed.outcome, typed.reason) == (Outcome.ATTENTION, "stale_data")
+        sam = gate.check_card(CardPresented(serial=None, id18=make_id18(4), name="王建国"))
+        assert sam.name_masked == "王*国"
+        assert store.record_counts().total == 3
+        synced.close()
+
+
+def test_unknown_issuer_before_any_sync_is_no_data(tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    import codes
+
+    t = int(time.time())
+    token = codes.issue_pk1(
+        signing_key=Ed25519PrivateKey.generate(), iss="CN-44", iat=t - 10, exp=t + 3600,
+        cti=bytes(16), status=0, kind=0, sh=bytes(16),
+    )
+    with Store(tmp_path) as store:
+        synced = SyncedVerifier(tmp_path, clock=lambda: t)
+        gate = RecordingVerifier(synced, store, site="S", gate="G", clock=lambda: t)
+        verdict = gate.check_code(token)
+        assert (verdict.outcome, verdict.reason) == (Outcome.ATTENTION, NO_DATA)
+        synced.close()
