@@ -83,7 +83,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                        description="Pull the signed trust and revocation lists (TUF), push "
                                    "queued entry records, print JSON. Exit 1 if it failed.")
     k.add_argument("--data", metavar="DIR", help="kiosk data folder (default: platform folder)")
-    k.add_argument("--service", required=True, metavar="URL", help="e.g. http://127.0.0.1:8443")
+    k.add_argument("--service", metavar="URL", help="e.g. http://127.0.0.1:8443 (required to sync)")
+    k.add_argument("--device-key", action="store_true",
+                   help="print this kiosk's public key (for `service enroll-kiosk`) and exit")
     k.add_argument("--root", metavar="FILE",
                    help="the service's root.json (trust anchor; needed on the first sync only)")
     k.add_argument("--timeout", type=int, default=10, metavar="S", help="network timeout")
@@ -265,6 +267,13 @@ def _sync(args: argparse.Namespace) -> int:
     from sync._pull import KioskLists
 
     data = resolve_data_dir(args.data)
+    if args.device_key:  # created on first use; the private half never leaves the data folder
+        from sync import device_public_key
+
+        print(device_public_key(data))
+        return 0
+    if not args.service:
+        return _fail("sync: expected --service URL (or --device-key)")
     out: dict[str, Any] = {"data": str(data), "service": args.service}
     bootstrap = None
     if args.root:

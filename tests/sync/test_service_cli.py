@@ -117,8 +117,9 @@ def test_sync_pushes_records_of_an_enrolled_kiosk(svc_dir: Path, url: str, tmp_p
     rc, out, err = run(capsys, "sync", "--data", str(kiosk), "--service", url, "--root", root)
     assert rc == 1 and "enroll-kiosk" in err  # pull worked, push refused: not enrolled
     assert json.loads(out)["pull"]["ok"] is True
-    rc, out, _ = run(capsys, "service", "enroll-kiosk", "--data", str(svc_dir),
-                     device_public_key(kiosk))
+    rc, key_text, _ = run(capsys, "sync", "--data", str(kiosk), "--device-key")
+    assert rc == 0 and key_text.strip() == device_public_key(kiosk)
+    rc, out, _ = run(capsys, "service", "enroll-kiosk", "--data", str(svc_dir), key_text.strip())
     assert rc == 0 and json.loads(out)["enrolled"]
     rc, out, err = run(capsys, "sync", "--data", str(kiosk), "--service", url)
     assert rc == 0, err
