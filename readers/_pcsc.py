@@ -28,7 +28,7 @@ from typing import Any
 
 from smartcard import scard
 
-from readers._card_reader import EventSink
+from readers._card_reader import EventSink, ReaderThread
 from readers._errors import ReaderError
 from readers._events import CardPresented, CardRemoved, Health, ReaderStatus
 
@@ -82,7 +82,7 @@ class _Slot:
     insertion: int = -1  # pcsc-lite's event counter (high 16 bits of the state) at insertion
 
 
-class PcscCardReader:
+class PcscCardReader(ReaderThread):
     """Watches every PC/SC reader and emits CardPresented / CardRemoved / ReaderStatus.
 
     ``source`` of card events is ``"pcsc:<reader name>"``; ReaderStatus uses ``"pcsc"``.
@@ -104,8 +104,7 @@ class PcscCardReader:
         self._sink = sink
         self._poll = poll
         self._max_attempts = max_attempts
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        super().__init__("PC/SC watcher")
         self._ctx: Any = None
         self._slots: dict[str, _Slot] = {}
         self._status: tuple[Health, str] | None = None
@@ -123,31 +122,17 @@ class PcscCardReader:
         with self._transient_lock:
             return dict(self._transient)
 
-    def start(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            raise ReaderError("PC/SC watcher: expected a stopped watcher, it is already running")
-        self._stop.clear()
-        self._status = None
-        self._thread = threading.Thread(target=self._run, name="pcsc-watcher", daemon=True)
-        self._thread.start()
+    # -- the loop -------------------------------------------------------------------------
 
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        if self._thread is None:
-            return
+    def _wake(self) -> None:
         ctx = self._ctx
         if ctx is not None:
             # Wakes a pending SCardGetStatusChange at once (PC/SC allows this one call from
             # another thread); a stale context only makes it fail harmlessly.
             scard.SCardCancel(ctx)
-        self._thread.join(timeout)
-        if self._thread.is_alive():
-            raise ReaderError(f"PC/SC watcher: expected to stop within {timeout} s, still running")
-        self._thread = None
-
-    # -- the loop -------------------------------------------------------------------------
 
     def _run(self) -> None:
+        self._status = None
         try:
             while not self._stop.is_set():
                 try:

@@ -22,12 +22,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import termios
-import threading
 import time
 
 import serial
 
-from readers._card_reader import EventSink
+from readers._card_reader import EventSink, ReaderThread
 from readers._errors import FrameError, ReaderError
 from readers._events import CardPresented, CardRemoved, Health, ReaderStatus
 from readers._gat467 import (
@@ -59,7 +58,7 @@ class SamTimeout(ReaderError):
     """The SAM module did not send a complete answer in time."""
 
 
-class SamCardReader:
+class SamCardReader(ReaderThread):
     """Polls a GA/T 467 SAM module on ``port`` and emits CardPresented(id18, name)."""
 
     def __init__(
@@ -88,8 +87,7 @@ class SamCardReader:
         self._answer_timeout = answer_timeout
         self._reopen = reopen
         self._max_errors = max_errors
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        super().__init__("SAM reader")
         self._port: serial.Serial | None = None
         self._reported = False
         self._errors = 0
@@ -99,26 +97,10 @@ class SamCardReader:
     def source(self) -> str:
         return f"sam:{self._port_name}"
 
-    def start(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            raise ReaderError("SAM reader: expected a stopped reader, it is already running")
-        self._stop.clear()
-        self._status = None
-        self._thread = threading.Thread(target=self._run, name="sam-reader", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        if self._thread is None:
-            return
-        self._thread.join(timeout)
-        if self._thread.is_alive():
-            raise ReaderError(f"SAM reader: expected to stop within {timeout} s, still running")
-        self._thread = None
-
     # -- the loop -------------------------------------------------------------------------
 
     def _run(self) -> None:
+        self._status = None
         try:
             while not self._stop.is_set():
                 if self._port is None and not self._open():

@@ -13,12 +13,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import termios
-import threading
 import time
 
 import serial
 
-from readers._card_reader import EventSink
+from readers._card_reader import EventSink, ReaderThread
 from readers._errors import ReaderError
 from readers._events import CodeScanned, Health, ReaderStatus
 
@@ -31,7 +30,7 @@ MAX_LINE = 8192
 _PORT_ERRORS = (serial.SerialException, OSError, termios.error)
 
 
-class SerialScanner:
+class SerialScanner(ReaderThread):
     """Reads scans from a serial scanner gun on ``port`` and emits CodeScanned."""
 
     def __init__(
@@ -56,32 +55,15 @@ class SerialScanner:
         self._max_line = max_line
         self._line_timeout = line_timeout
         self._reopen = reopen
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        super().__init__("serial scanner")
         self._status: Health | None = None
 
     @property
     def source(self) -> str:
         return SOURCE
 
-    def start(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            raise ReaderError("serial scanner: expected a stopped scanner, it is already running")
-        self._stop.clear()
-        self._status = None
-        self._thread = threading.Thread(target=self._run, name="serial-scanner", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        if self._thread is None:
-            return
-        self._thread.join(timeout)
-        if self._thread.is_alive():
-            raise ReaderError(f"serial scanner: expected to stop within {timeout} s, still running")
-        self._thread = None
-
     def _run(self) -> None:
+        self._status = None
         while not self._stop.is_set():
             try:
                 port = serial.Serial(self._port_name, self._baudrate, timeout=0.1)
