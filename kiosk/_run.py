@@ -100,6 +100,7 @@ class Kiosk:
             return trusted.reading(time.time()).now
 
         self._now = now
+        self._trusted = trusted
         self._synced = SyncedVerifier(opts.data_dir, clock=now, max_age=cfg.stale_after_s)
         self.verifier = RecordingVerifier(
             self._synced, self.store, site=cfg.site_id, gate=cfg.gate_id, clock=now
@@ -132,6 +133,7 @@ class Kiosk:
             self.scheduler = background_sync(
                 opts.data_dir, self.store, cfg.service_url, on_status=self._relay.status.emit
             )
+            window.strip.touched.connect(self.sync_now)
         self.readers = build_readers(opts, bridge)
 
     def start(self) -> None:
@@ -142,6 +144,12 @@ class Kiosk:
                 reader.start()
             except DeviceError as exc:
                 self._on_reader_status(ReaderStatus(Health.LOST, str(exc), reader.source))
+
+    def sync_now(self) -> None:
+        """Staff asked for a sync now (touching the status strip)."""
+        if self.scheduler is not None:
+            self.store.append_audit(self._now(), "staff", "sync_now")
+            self.scheduler.sync_now()
 
     def close(self) -> None:
         for reader in self.readers:
@@ -166,8 +174,11 @@ class Kiosk:
         )
 
     def _show_freshness(self) -> None:
+        reading = self._trusted.reading(time.time())
         state = self.verifier.state()
-        self.window.strip.set_freshness(state.age(self._now()), self.config.stale_after_s)
+        self.window.strip.set_freshness(
+            state.age(reading.now), self.config.stale_after_s, reading.rolled_back
+        )
 
 
 def run_kiosk(opts: RunOptions) -> int:

@@ -126,7 +126,12 @@ class GatePage(QWidget):
 
 
 class StatusStrip(QFrame):
-    """Bottom strip: site and gate, data freshness, readers, clock. Small; for staff."""
+    """Bottom strip for staff: site and gate, data freshness (and clock trouble), readers.
+
+    Touching it emits ``touched``: the kiosk answers with "sync now" (safe for anyone to ask).
+    """
+
+    touched = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -141,7 +146,17 @@ class StatusStrip(QFrame):
             w.setFont(_font(22))
             layout.addWidget(w)
 
-    def set_freshness(self, age_s: float | None, stale_after_s: float) -> None:
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        self.touched.emit()
+        super().mouseReleaseEvent(event)
+
+    def set_freshness(
+        self, age_s: float | None, stale_after_s: float, clock_rolled_back: bool = False
+    ) -> None:
+        if clock_rolled_back:
+            self.freshness.setText(W.words(W.CLOCK_ROLLED_BACK).text)
+            self.freshness.setStyleSheet("color: #FFB300;")
+            return
         if age_s is None:
             text, alert = W.words(W.DATA_NEVER).text, True
         elif age_s > stale_after_s:

@@ -93,6 +93,7 @@ VALID_UNTIL = QT_TRANSLATE_NOOP("Gate", "Valid until %1")
 DATA_FRESH = QT_TRANSLATE_NOOP("Gate", "Data updated %1 min ago")
 DATA_STALE = QT_TRANSLATE_NOOP("Gate", "Offline: data is %1 h old")
 DATA_NEVER = QT_TRANSLATE_NOOP("Gate", "No data synced yet")
+CLOCK_ROLLED_BACK = QT_TRANSLATE_NOOP("Gate", "Clock was set back: using the last trusted time")
 DEMO_MODE = QT_TRANSLATE_NOOP("Gate", "DEMO")
 
 DEMO_CARD = QT_TRANSLATE_NOOP("Gate", "Tap ID card")

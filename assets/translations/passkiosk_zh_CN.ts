@@ -182,13 +182,13 @@
     </message>
     <message>
         <location filename="../../kiosk/_words.py" line="85"/>
-        <location filename="../../kiosk/_words.py" line="99"/>
+        <location filename="../../kiosk/_words.py" line="100"/>
         <source>Phone code</source>
         <translation>手机码</translation>
     </message>
     <message>
         <location filename="../../kiosk/_words.py" line="86"/>
-        <location filename="../../kiosk/_words.py" line="100"/>
+        <location filename="../../kiosk/_words.py" line="101"/>
         <source>Printed code</source>
         <translation>纸质码</translation>
     </message>
@@ -234,26 +234,31 @@
     </message>
     <message>
         <location filename="../../kiosk/_words.py" line="96"/>
+        <source>Clock was set back: using the last trusted time</source>
+        <translation>系统时钟被回拨：使用最近可信时间</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/_words.py" line="97"/>
         <source>DEMO</source>
         <translation>演示</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_words.py" line="98"/>
+        <location filename="../../kiosk/_words.py" line="99"/>
         <source>Tap ID card</source>
         <translation>模拟刷身份证</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_words.py" line="101"/>
+        <location filename="../../kiosk/_words.py" line="102"/>
         <source>Yellow code</source>
         <translation>黄码</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_words.py" line="102"/>
+        <location filename="../../kiosk/_words.py" line="103"/>
         <source>Red code</source>
         <translation>红码</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_words.py" line="103"/>
+        <location filename="../../kiosk/_words.py" line="104"/>
         <source>Damaged code</source>
         <translation>损坏的码</translation>
     </message>

@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
 from codes import Kind, Outcome
@@ -91,9 +92,10 @@ def test_scanned_code_to_verdict_record_and_upload(
             assert headline(kiosk) == words
         assert kiosk.store.record_counts().total == 2
 
-        # The background scheduler uploads both records; the service holds each once.
-        assert kiosk.scheduler is not None
-        kiosk.scheduler.sync_now()
+        # Staff touch the status strip: "sync now". The background scheduler uploads both
+        # records; the service holds each once.
+        qtbot.mouseClick(kiosk.window.strip, Qt.MouseButton.LeftButton)
+        assert [e.action for e in kiosk.store.audit_entries()][-1] == "sync_now"
         deadline = time.monotonic() + 20
         while kiosk.store.record_counts().pending and time.monotonic() < deadline:
             qtbot.wait(100)
@@ -173,5 +175,29 @@ def test_camera_feed_to_verdict(qtbot, tmp_path: Path, service: tuple[ServiceSta
         assert verdict is not None
         assert (verdict.outcome, verdict.reason) == (Outcome.ATTENTION, "status_yellow")
         assert headline(kiosk) == "请稍候，工作人员核验"
+    finally:
+        kiosk.close()
+
+
+def test_clock_set_back_is_shown_and_the_trusted_time_is_used(qtbot, tmp_path: Path) -> None:
+    from sync import Store, TrustedClock
+
+    data = tmp_path / "kiosk"
+    ahead = now() + 3600  # a signed time seen earlier lies an hour after the system clock
+    with Store(data) as store:
+        TrustedClock(store).observe_trusted(ahead)
+    kiosk = Kiosk(RunOptions(data_dir=data, pcsc=False))
+    qtbot.addWidget(kiosk.window)
+    try:
+        label = kiosk.window.findChild(QLabel, "freshness")
+        assert label is not None
+        assert label.text() == "系统时钟被回拨：使用最近可信时间"
+        with qtbot.waitSignal(
+            kiosk.controller.stateChanged, timeout=10_000,
+            check_params_cb=lambda s: s.phase is Phase.VERDICT,
+        ):
+            kiosk.bridge.sink(CardPresented(serial="0011223344556677", source="test"))
+        records = kiosk.store.pending_records(10)
+        assert len(records) == 1 and records[0].at >= ahead
     finally:
         kiosk.close()
