@@ -22,6 +22,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from kiosk._cmd_codes import parse_now
+
 _STATUS = {"green": 0, "yellow": 1, "red": 2}
 
 
@@ -39,7 +41,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     def admin_parser(name: str, help_text: str) -> argparse.ArgumentParser:
         p = admin.add_parser(name, help=help_text, description=help_text)
         p.add_argument("--data", metavar="DIR", help="service data folder")
-        p.add_argument("--now", metavar="TIME", help="epoch seconds or ISO 8601 (default: clock)")
+        p.add_argument("--now", metavar="TIME", type=parse_now,
+                       help="epoch seconds or ISO 8601 (default: clock)")
         return p
 
     p = admin_parser("init", "create the data folder: TUF role keys, PK1 issuer key, first publish")
@@ -102,17 +105,8 @@ def _fail(message: str, code: int = 2) -> int:
 
 
 def _now(args: argparse.Namespace) -> int:
-    text = getattr(args, "now", None)
-    if not text:
-        return int(time.time())
-    if text.lstrip("-").isdigit():
-        return int(text)
-    from datetime import UTC, datetime
-
-    dt = datetime.fromisoformat(text)
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return int(dt.timestamp())
+    now: int | None = getattr(args, "now", None)
+    return int(time.time()) if now is None else now
 
 
 def _data(args: argparse.Namespace) -> Path:
