@@ -25,8 +25,15 @@ class KioskSetupError(DeviceError):
 
 def application(headless: bool = False) -> QApplication:
     """The process's QApplication (created once). Headless runs use Qt's offscreen platform."""
-    if headless and not os.environ.get("DISPLAY"):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    has_screen = any(os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
+    if headless and not has_screen:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    elif not has_screen:
+        # Without a screen Qt aborts the whole process with a plugin message; say what to do.
+        raise KioskSetupError(
+            "expected a display (DISPLAY or WAYLAND_DISPLAY), found none: start the kiosk in "
+            "its cage/X session, or set QT_QPA_PLATFORM=offscreen to run without a screen"
+        )
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         app = QApplication(sys.argv[:1])

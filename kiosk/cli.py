@@ -29,10 +29,17 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from codes import DeviceError, TokenError
+
     try:
         rc = args.handler(args)
     except KeyboardInterrupt:
         return 130
+    except (DeviceError, TokenError) as exc:
+        # Handlers answer the errors they expect; anything of ours left over still gets a
+        # message a person can act on instead of a traceback.
+        print(f"passkiosk {args.command}: {exc}", file=sys.stderr)
+        return 2
     return int(rc or 0)
 
 
