@@ -27,4 +27,5 @@ def test_unusable_data_folder_is_one_line(tmp_path: Path) -> None:
     blocker.write_text("not a folder")
     proc = run("sync", "--data", str(blocker / "kiosk"), "--device-key")
     assert proc.returncode == 2
-    assert proc.stderr.startswith("passkiosk sync: ") and "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("passkiosk") and "Not a directory" in proc.stderr
+    assert proc.stderr.count("\n") == 1  # one line, no traceback
