@@ -59,10 +59,15 @@ def symbol(window: KioskWindow) -> str:
     return widget.symbol()
 
 
-def wait_phase(qtbot, controller: KioskController, phase: Phase) -> None:
-    with qtbot.waitSignal(
+def until(qtbot, controller: KioskController, phase: Phase):
+    """A waitSignal that ends when the gate enters ``phase``."""
+    return qtbot.waitSignal(
         controller.stateChanged, timeout=5000, check_params_cb=lambda s: s.phase is phase
-    ):
+    )
+
+
+def wait_phase(qtbot, controller: KioskController, phase: Phase) -> None:
+    with until(qtbot, controller, phase):
         pass
 
 
@@ -74,10 +79,7 @@ def test_idle_screen_says_what_to_do_in_chinese_and_english(gate) -> None:
 
 def test_model_to_widget_pass_then_back_to_idle(qtbot, gate) -> None:
     controller, window, _ = gate
-    with qtbot.waitSignal(
-        controller.stateChanged, timeout=5000,
-        check_params_cb=lambda s: s.phase is Phase.VERDICT,
-    ):
+    with until(qtbot, controller, Phase.VERDICT):
         controller.present_code("GREEN")
     assert text(window, "headline") == "请通行"
     assert symbol(window) == Symbol.CHECK
@@ -89,10 +91,7 @@ def test_model_to_widget_pass_then_back_to_idle(qtbot, gate) -> None:
 
 def test_deny_shows_red_cross_and_reason(qtbot, gate) -> None:
     controller, window, _ = gate
-    with qtbot.waitSignal(
-        controller.stateChanged, timeout=5000,
-        check_params_cb=lambda s: s.phase is Phase.VERDICT,
-    ):
+    with until(qtbot, controller, Phase.VERDICT):
         controller.present_code("RED")
     assert text(window, "headline") == "禁止通行"
     assert text(window, "detail") == "红码：请联系工作人员"
@@ -106,10 +105,7 @@ def test_reading_screen_shows_while_the_card_is_checked(qtbot, gate) -> None:
         controller.present_card(CardPresented(serial="0011223344556677", source="test"))
     assert controller.state.phase is Phase.READING
     assert text(window, "headline") == "正在读卡，请勿移开"
-    with qtbot.waitSignal(
-        controller.stateChanged, timeout=5000,
-        check_params_cb=lambda s: s.phase is Phase.VERDICT,
-    ):
+    with until(qtbot, controller, Phase.VERDICT):
         verifier.release.set()
     assert verifier.calls == [("card", "0011223344556677")]
     assert text(window, "headline") == "请通行"
@@ -117,14 +113,9 @@ def test_reading_screen_shows_while_the_card_is_checked(qtbot, gate) -> None:
 
 def test_widget_to_model_touch_dismisses_a_verdict(qtbot, gate) -> None:
     controller, window, _ = gate
-    with qtbot.waitSignal(
-        controller.stateChanged, timeout=5000,
-        check_params_cb=lambda s: s.phase is Phase.VERDICT,
-    ):
+    with until(qtbot, controller, Phase.VERDICT):
         controller.present_code("RED")
-    with qtbot.waitSignal(
-        controller.stateChanged, timeout=5000, check_params_cb=lambda s: s.phase is Phase.IDLE
-    ):
+    with until(qtbot, controller, Phase.IDLE):
         qtbot.mouseClick(window.page, Qt.MouseButton.LeftButton)
 
 
@@ -133,10 +124,7 @@ def test_widget_to_model_demo_button_presents_a_code(qtbot, gate) -> None:
     button = window.add_demo_button("demoRed", "Red code")
     button.clicked.connect(lambda: controller.present_code("RED"))
     assert window.findChild(QPushButton, "demoRed").text() == "红码"
-    with qtbot.waitSignal(
-        controller.stateChanged, timeout=5000,
-        check_params_cb=lambda s: s.phase is Phase.VERDICT,
-    ):
+    with until(qtbot, controller, Phase.VERDICT):
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     assert verifier.calls == [("code", "RED")]
     assert controller.state.verdict == RED
@@ -147,10 +135,7 @@ def test_english_screen_has_no_duplicate_line(qtbot, gate) -> None:
 
     controller, window, _ = gate
     install_language(QApplication.instance(), "en")
-    with qtbot.waitSignal(
-        controller.stateChanged, timeout=5000,
-        check_params_cb=lambda s: s.phase is Phase.VERDICT,
-    ):
+    with until(qtbot, controller, Phase.VERDICT):
         controller.present_code("GREEN")
     assert text(window, "headline") == "Please go through"
     assert text(window, "headlineEnglish") == ""
