@@ -109,7 +109,7 @@ def main() -> None:
         child(*args.child)
         return
 
-    from sync._service import ServiceState
+    from service._state import ServiceState
 
     with tempfile.TemporaryDirectory(prefix="bench-sync-") as tmp:
         svc_dir, kiosk = Path(tmp) / "svc", Path(tmp) / "kiosk"

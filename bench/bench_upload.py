@@ -22,12 +22,12 @@ from pathlib import Path
 
 from aiohttp import web
 
+from codes.wire import EntryRecord, encode_batch, new_record_id
+from service._ledger import UploadLedger, enroll_kiosk
+from service._upload_api import add_routes
 from sync._devicekey import load_or_create_device_key
 from sync._push import push_pending
-from sync._records import EntryRecord, encode_batch, new_record_id
 from sync._store import Store
-from sync._upload_api import add_routes
-from sync._upload_ledger import UploadLedger, enroll_kiosk
 
 
 class Service:

@@ -1,8 +1,12 @@
 """codes: the sans-IO verification core (PK1 spec ../shared/spec/pk1-token.md, docs/pk1-format.md).
 
 Text + trust + revocation + now in, a Verdict out: no clock, no files, no network, no Qt here.
+The one exception is ``write_atomic``/``atomic_file``/``install_atomic`` (``codes._atomic``), the
+crash-safe file replace both sides share; verification never imports it. The formats the kiosk
+and the service exchange are in ``codes.wire``.
 """
 
+from codes._atomic import atomic_file, install_atomic, remove_stale_temps, write_atomic
 from codes._base45 import base45_decode, base45_encode
 from codes._errors import DeviceError, TokenError
 from codes._hashes import card_hash, subject_hash
@@ -26,6 +30,7 @@ from codes._revindex import (
 )
 from codes._revocation import RevocationList, parse_revocation_list
 from codes._revocation_view import RevocationView, Severity, StatusEntry
+from codes._timetext import parse_time
 from codes._trust import TrustedCert, TrustedKey, TrustStore, parse_trust_list
 from codes._verdict import Kind, Outcome, Verdict
 from codes._verify import verify
@@ -52,12 +57,14 @@ __all__ = [
     "TrustedCert",
     "TrustedKey",
     "Verdict",
+    "atomic_file",
     "base45_decode",
     "base45_encode",
     "card_hash",
     "check_id18",
     "encode_columns",
     "encode_entries",
+    "install_atomic",
     "issue_pk1",
     "kid_for_public_key",
     "lookup_card",
@@ -69,7 +76,10 @@ __all__ = [
     "parse_delta",
     "parse_entries",
     "parse_revocation_list",
+    "parse_time",
     "parse_trust_list",
+    "remove_stale_temps",
     "subject_hash",
     "verify",
+    "write_atomic",
 ]

@@ -10,9 +10,7 @@ Where trust and revocation data come from is decided in one place, ``_add_source
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
-import re
 import sys
 import time
 from pathlib import Path
@@ -23,7 +21,6 @@ if TYPE_CHECKING:  # for annotations only; loading codes at import time would sl
 
 # Bigger than any sane file of its kind; the parsers enforce their own, tighter caps.
 _MAX_FILE_BYTES = 256 * 1024 * 1024
-_EPOCH = re.compile(r"[+-]?[0-9]+")
 EXIT_USAGE = 2
 
 
@@ -38,20 +35,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def parse_now(text: str) -> int:
-    """§7 ``--now``: epoch seconds, or ISO 8601 (no offset = UTC; fractions of a second dropped)."""
-    text = text.strip()
-    if _EPOCH.fullmatch(text):
-        return int(text)
+    """§7 ``--now`` for argparse: epoch seconds, or ISO 8601 (``codes.parse_time``)."""
+    from codes import parse_time
+
     try:
-        when = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected epoch seconds or an ISO 8601 time, got {text!r}"
-        ) from None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    # Drop the fraction before converting so the result is exact, also before 1970.
-    return int(when.replace(microsecond=0).timestamp())
+        return parse_time(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def _add_now(p: argparse.ArgumentParser) -> None:
@@ -276,7 +266,7 @@ def _lookup(args: argparse.Namespace) -> int:
         v = lookup_card(args.card_serial, revocation, args.now)
         key, value = "ch", v.card_hash
     if getattr(args, "lists", None) is not None:
-        from sync._lists import apply_stale_policy
+        from sync import apply_stale_policy
 
         # an old list cannot prove "no record" (issue 5; the site config sets how old is old)
         v = apply_stale_policy(v, args.lists, args.now, args.max_age)

@@ -19,8 +19,9 @@ from dataclasses import replace
 
 import codes
 from codes import Outcome, Verdict
+from codes.wire import record_from_verdict
 from readers import CardPresented
-from sync import ListState, Store, SyncedVerifier, record_from_verdict
+from sync import ListState, Store, SyncedVerifier
 
 NO_DATA = "no_data"
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from kiosk import _cmd_app, _cmd_codes, _cmd_readers, _cmd_sync
 
@@ -23,10 +23,31 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in _MODULES:
         module.register(sub)
+    # Listed for --help; main() hands the arguments to the service's own parser.
+    sub.add_parser("service", help="the provincial service and its admin commands "
+                                   "(when installed beside the kiosk)", add_help=False)
     return parser
 
 
+def _service_main() -> Callable[[Sequence[str], str], int] | None:
+    """The service's command, found by entry point: the kiosk never imports the service."""
+    from importlib.metadata import entry_points
+
+    for ep in entry_points(group="passkiosk.commands", name="service"):
+        command: Callable[[Sequence[str], str], int] = ep.load()
+        return command
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["service"]:
+        service = _service_main()
+        if service is None:
+            print("passkiosk service: the provincial service is not installed on this machine",
+                  file=sys.stderr)
+            return 2
+        return service(argv[1:], "passkiosk service")
     parser = build_parser()
     args = parser.parse_args(argv)
     from codes import DeviceError, TokenError

@@ -1,20 +1,20 @@
-"""sync package."""
-# E2: local store, entry records, device key, clock sanity, push, scheduler, upload ledger.
-# (The service's aiohttp route lives in sync._upload_api.add_routes; it is not imported here so
-# that the kiosk and `passkiosk verify` do not load aiohttp.)
+"""sync: everything the kiosk keeps on disk and moves over the wire.
+
+- ``Store``: the kiosk's SQLite store (site config, entry records, upload queue, audit log,
+  retention), ``SiteConfig``, ``StoreError``; ``TrustedClock``: clock sanity.
+- ``pull``/``KioskLists``/``SyncError``: the signed lists over TUF (python-tuf ngclient);
+  ``SyncedVerifier``: the gate's verifier over them, with the stale-data policy.
+- ``push_pending``: signed entry-record upload with the kiosk's ``DeviceKey``.
+- ``SyncScheduler``/``background_sync``: both in a background thread with backoff.
+
+The record and list formats it shares with the service are in ``codes.wire``.
+"""
+
 from typing import TYPE_CHECKING
 
 from sync._clock import ROLLBACK_TOLERANCE_S, ClockReading, TrustedClock, assess_clock
 from sync._devicekey import DeviceKey, device_public_key, load_or_create_device_key
 from sync._push import PushError, PushResult, push_pending
-from sync._records import (
-    EntryRecord,
-    RecordError,
-    StoreError,
-    looks_like_id_number,
-    new_record_id,
-    record_from_verdict,
-)
 from sync._revfile import (
     RevocationFileError,
     apply_delta_file,
@@ -29,11 +29,11 @@ from sync._store import (
     RecordCounts,
     SiteConfig,
     Store,
+    StoreError,
     kv_get_in,
     kv_set_in,
     resolve_data_dir,
 )
-from sync._upload_ledger import UploadLedger, enroll_kiosk
 
 __all__ = [
     "DEFAULT_MAX_AGE",
@@ -42,14 +42,12 @@ __all__ = [
     "AuditEntry",
     "ClockReading",
     "DeviceKey",
-    "EntryRecord",
     "KioskLists",
     "ListState",
     "PullResult",
     "PushError",
     "PushResult",
     "RecordCounts",
-    "RecordError",
     "RevocationFileError",
     "SiteConfig",
     "Store",
@@ -59,7 +57,6 @@ __all__ = [
     "SyncStatus",
     "SyncedVerifier",
     "TrustedClock",
-    "UploadLedger",
     "apply_delta_file",
     "apply_stale_policy",
     "assess_clock",
@@ -67,23 +64,18 @@ __all__ = [
     "backoff_delay",
     "build_index_file",
     "device_public_key",
-    "enroll_kiosk",
     "kv_get_in",
     "kv_set_in",
     "load_or_create_device_key",
-    "looks_like_id_number",
-    "new_record_id",
     "open_index_file",
     "pull",
     "push_pending",
-    "record_from_verdict",
     "resolve_data_dir",
     "write_index_file",
 ]
 
-# E1: the pull side loads tuf, securesystemslib and numpy (~0.6 s); `from sync import Store`
-# must stay quick, so these names are imported on first access (PEP 562). The reference service
-# (sync._service, aiohttp) is imported directly by `passkiosk service` only.
+# The pull side loads tuf, securesystemslib and numpy (~0.6 s); `from sync import Store` must
+# stay quick, so these names are imported on first access (PEP 562).
 if TYPE_CHECKING:
     from sync._background import background_sync
     from sync._lists import DEFAULT_MAX_AGE, ListState, apply_stale_policy

@@ -1,87 +1,29 @@
-"""The kiosk's device key (Ed25519) and the request-signing rule shared with the service.
+"""The kiosk's device key (Ed25519); the request-signing rule it follows is ``codes.wire``'s.
 
 Each kiosk generates its own key on first use, in its data folder, readable only by its user
 (mode 0600). The service knows each enrolled kiosk's public key (``passkiosk service
 enroll-kiosk PUBKEY``) and rejects every upload not signed by one of them.
-
-Public key text: standard base64 of the 32 raw key bytes (44 characters). The key id is the
-first 8 bytes of SHA-256 of the raw key, in hex; it only selects the key, the signature proves it.
-
-Signed message (see :func:`signing_payload`): a fixed context line, the HTTP method, the path,
-the timestamp, a random nonce and the SHA-256 of the exact body bytes, one per line. The service
-rejects timestamps more than :data:`MAX_SKEW_S` away from its own clock and nonces it has seen.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
-import hashlib
+import contextlib
 import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import (
-    Ed25519PrivateKey,
-    Ed25519PublicKey,
-)
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ._records import StoreError, shown
+from codes import write_atomic
+from codes.wire import H_KEY_ID, H_NONCE, H_SIGNATURE, H_TIME, key_id_of, signing_payload
+
+from ._store import StoreError
 
 DEVICE_KEY_FILE = "device_key.pem"
-MAX_SKEW_S = 300
 MAX_KEY_FILE = 4096
-_CONTEXT = b"passkiosk-upload-v1"
-
-UPLOAD_PATH = "/upload/v1/records"  # the service's upload route (sync._upload_api)
-
-# Request headers carrying the signature.
-H_KEY_ID = "X-PK-Key-Id"
-H_TIME = "X-PK-Time"
-H_NONCE = "X-PK-Nonce"
-H_SIGNATURE = "X-PK-Signature"
-
-
-def key_id_of(public_raw: bytes) -> str:
-    return hashlib.sha256(public_raw).digest()[:8].hex()
-
-
-def parse_public_key(text: str) -> bytes:
-    """Raw 32-byte Ed25519 public key from its base64 text; StoreError when it is not one."""
-    if len(text) > 100:
-        raise StoreError(f"public key: expected 44 characters of base64, got {len(text)}")
-    try:
-        raw = base64.b64decode(text.strip(), validate=True)
-    except (binascii.Error, ValueError) as e:
-        raise StoreError(f"public key: expected base64 text, got {shown(text)}") from e
-    if len(raw) != 32:
-        raise StoreError(f"public key: expected 32 bytes of Ed25519 key, got {len(raw)}")
-    return raw
-
-
-def signing_payload(method: str, path: str, timestamp: int, nonce: str, body: bytes) -> bytes:
-    """The exact bytes a kiosk signs for one request."""
-    return b"\n".join(
-        [
-            _CONTEXT,
-            method.upper().encode(),
-            path.encode(),
-            str(int(timestamp)).encode(),
-            nonce.encode(),
-            hashlib.sha256(body).hexdigest().encode(),
-        ]
-    )
-
-
-def verify_signature(public_raw: bytes, signature: bytes, payload: bytes) -> bool:
-    try:
-        Ed25519PublicKey.from_public_bytes(public_raw).verify(signature, payload)
-    except (InvalidSignature, ValueError):
-        return False
-    return True
 
 
 @dataclass(frozen=True)
@@ -148,27 +90,10 @@ def _create(path: Path) -> None:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    # Written to a private temp file, fsynced, then linked into place: a crash leaves either no
-    # key or a whole one, and two processes racing on first use agree on one key (link fails
-    # for the loser, which then reads the winner's).
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        os.write(fd, pem)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    try:
-        os.link(tmp, path)
-    except FileExistsError:
-        pass
-    finally:
-        tmp.unlink()
-    dfd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dfd)
-    finally:
-        os.close(dfd)
+    # Private from creation (0600), whole or absent after a crash, and two processes racing on
+    # first use agree on one key: the loser's exclusive link fails and it reads the winner's.
+    with contextlib.suppress(FileExistsError):
+        write_atomic(path, pem, mode=0o600, exclusive=True)
 
 
 def device_public_key(data_dir: Path | str) -> str:

@@ -40,9 +40,9 @@ from tuf.api.metadata import TargetFile
 from tuf.ngclient import FetcherInterface, Updater, UpdaterConfig
 from tuf.ngclient.urllib3_fetcher import Urllib3Fetcher
 
-from codes import DeviceError, TokenError, TrustStore, parse_trust_list
-from sync._lists import FULL_TARGET, TRUST_TARGET, ListState, delta_target
-from sync._repo import write_atomic
+from codes import DeviceError, TokenError, TrustStore, parse_trust_list, write_atomic
+from codes.wire import FULL_TARGET, TRUST_TARGET, delta_target
+from sync._lists import ListState
 from sync._revstate import RevocationState
 
 DEFAULT_TIMEOUT = 10  # seconds: connect and gap between bytes (urllib3 via ngclient)

@@ -21,9 +21,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from codes import DeviceError
+from codes.wire import MAX_BATCH_RECORDS, UPLOAD_PATH, encode_batch
 
-from ._devicekey import UPLOAD_PATH, DeviceKey
-from ._records import MAX_BATCH_RECORDS, encode_batch
+from ._devicekey import DeviceKey
 from ._store import Store
 
 DEFAULT_BATCH = 1000

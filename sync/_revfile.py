@@ -13,11 +13,10 @@ from __future__ import annotations
 import contextlib
 import mmap
 import os
-import secrets
 from collections.abc import Iterable
 from pathlib import Path
 
-from codes import DeviceError
+from codes import DeviceError, atomic_file, remove_stale_temps
 from codes._revindex import (
     HEADER_SIZE,
     DeltaOp,
@@ -30,69 +29,21 @@ from codes._revindex import (
 )
 
 _READ_CHUNK = 1 << 20
-_TMP_MARK = ".tmp-"
 
 
 class RevocationFileError(DeviceError):
     """Reading or writing an index file failed at the OS level (disk full, permissions...)."""
 
 
-def _tmp_name(path: Path) -> Path:
-    return path.with_name(f".{path.name}{_TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}")
-
-
-def _remove_stale_temps(path: Path) -> None:
-    """Delete temp files left by a writer that died (its pid no longer runs)."""
-    prefix = f".{path.name}{_TMP_MARK}"
-    try:
-        names = os.listdir(path.parent)
-    except OSError:
-        return
-    for name in names:
-        if not name.startswith(prefix):
-            continue
-        pid_text = name[len(prefix):].split("-", 1)[0]
-        if not pid_text.isdigit():
-            continue
-        pid = int(pid_text)
-        if pid == os.getpid():
-            continue  # ours: never touch a temp this process may still be writing
-        try:
-            os.kill(pid, 0)
-            continue  # its writer is still running
-        except ProcessLookupError:
-            pass
-        except PermissionError:
-            continue  # alive, someone else's
-        with contextlib.suppress(OSError):
-            os.unlink(path.parent / name)
-
-
 def write_index_file(path: str | os.PathLike[str], content: EncodedIndex) -> None:
     """Write ``content`` to ``path`` atomically (temp file, fsync, rename, fsync directory)."""
     target = Path(path)
-    _remove_stale_temps(target)
-    tmp = _tmp_name(target)
+    remove_stale_temps(target)
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
-        try:
+        with atomic_file(target) as f:
             for chunk in content.chunks:
-                view = chunk
-                while view.nbytes:
-                    written = os.write(fd, view)
-                    view = view[written:]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, target)
-        dir_fd = os.open(target.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+                f.write(chunk)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
         raise RevocationFileError(f"writing revocation index {target} failed: {exc}") from exc
 
 

@@ -1,9 +1,8 @@
 """The kiosk's revocation state: the PKRL files TUF verified, turned into the revocation index.
 
-``codes.RevocationIndex`` (helper B) is the province-scale lookup structure; this module only
-converts the service's wire files (``sync._lists``) into index content and keeps exactly one
-current index file, replaced atomically: a crash while a delta is applied leaves the previous
-version whole (issue 5, "deltas apply atomically").
+``codes.RevocationIndex`` is the province-scale lookup structure; this module only converts the
+service's wire files (``codes.wire``, PKRL) into index content and keeps exactly one current index
+file, replaced atomically: a crash while a delta is applied leaves the previous version whole.
 
 The service keeps one status per (type, key), so a wire record replaces everything the index
 holds for its key: ``RemoveKey`` then ``Put``.
@@ -31,14 +30,7 @@ from codes._revindex import (
     RevocationIndex,
     encode_columns,
 )
-from sync._lists import (
-    HEADER,
-    EntryType,
-    ListHeader,
-    WireStatus,
-    decode_header,
-    decode_records,
-)
+from codes.wire import HEADER, EntryType, ListHeader, WireStatus, decode_header
 from sync._revfile import apply_delta_file, open_index_file, write_index_file
 
 INDEX_FILE = "revocations.pkridx"
@@ -47,6 +39,43 @@ INDEX_FILE = "revocations.pkridx"
 MAX_DELTA_RECORDS = 5_000_000
 _KIND = {EntryType.TOKEN: EntryKind.TOKEN, EntryType.SUBJECT: EntryKind.SUBJECT,
          EntryType.CARD: EntryKind.CARD}
+
+
+RECORD_DTYPE = np.dtype([("type", "u1"), ("status", "u1"), ("key", "V16"), ("since", ">i8")])
+_CMP_DTYPE = np.dtype([("type", "u1"), ("status", "u1"), ("k0", ">u8"), ("k1", ">u8"),
+                       ("since", ">i8")])
+
+
+def decode_records(data: bytes | memoryview, header: ListHeader,
+                   *, delta: bool) -> npt.NDArray[np.void]:
+    """The record array after the header, with every field checked (sorted, unique, in range)."""
+    body = np.frombuffer(data, dtype=RECORD_DTYPE, count=header.count, offset=HEADER.size)
+    if header.count == 0:
+        return body
+    if int(body["type"].max()) > 2:
+        raise TokenError("malformed", f"expected record type 0..2, got {int(body['type'].max())}")
+    status = body["status"]
+    tokens = body["type"] == EntryType.TOKEN
+    if np.any(tokens & (status != WireStatus.REVOKED) & (status != WireStatus.REMOVED)) or \
+            np.any(~tokens & (status == WireStatus.REVOKED)) or int(status.max()) > 3:
+        raise TokenError("malformed", "expected token records with status revoked/removed and "
+                                      "subject/card records with yellow/red/removed")
+    if not delta and np.any(status == WireStatus.REMOVED):
+        raise TokenError("malformed", "expected no 'removed' records in a full snapshot")
+    if np.any(body["since"] < 0):
+        raise TokenError("malformed", "expected since >= 0 in every record")
+    # Sorted and unique by (type, key): view the key as two big-endian u64 so the check is a
+    # vectorised lexicographic comparison of each record with the next (no copies of the keys).
+    if header.count >= 2:
+        cmp = np.frombuffer(data, dtype=_CMP_DTYPE, count=header.count, offset=HEADER.size)
+        t, k0, k1 = cmp["type"], cmp["k0"], cmp["k1"]
+        ok = (t[:-1] < t[1:]) | ((t[:-1] == t[1:]) & (
+            (k0[:-1] < k0[1:]) | ((k0[:-1] == k0[1:]) & (k1[:-1] < k1[1:]))))
+        if not bool(ok.all()):
+            bad = int(np.argmin(ok))
+            raise TokenError("malformed", "expected records sorted by (type, key) and unique; "
+                                          f"record {bad + 1} is not after record {bad}")
+    return body
 
 
 def _read_wire(path: Path, *, kind: str, expect_version: int) -> tuple[mmap.mmap, ListHeader]:

@@ -1,4 +1,4 @@
-"""The kiosk's local store: one SQLite database in the kiosk's data folder (issue 5).
+"""The kiosk's local store: one SQLite database in the kiosk's data folder.
 
 Durability. WAL journal, ``synchronous=FULL`` and one transaction per entry record, so a record
 reported as written survives kill -9 and power loss (``tests/sync/test_killnine.py``).
@@ -15,7 +15,7 @@ Tables (schema version in ``PRAGMA user_version``):
   (the pull side). Use :meth:`Store.kv_get` / :meth:`Store.kv_set`, or, inside a transaction,
   :func:`kv_get_in` / :func:`kv_set_in`.
 - ``site_config``: one row, :class:`SiteConfig`. The staff PIN is kept only as a scrypt hash.
-- ``entry_records``: :class:`~sync._records.EntryRecord` rows plus ``uploaded_at`` (NULL = still
+- ``entry_records``: :class:`codes.wire.EntryRecord` rows plus ``uploaded_at`` (NULL = still
   in the upload queue).
 - ``audit_log``: staff actions, each row carrying the SHA-256 of the previous row.
 
@@ -39,13 +39,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._records import (
-    EntryRecord,
-    RecordError,
-    StoreError,
-    check_free_text,
-    validate_record,
-)
+from codes import DeviceError
+from codes.wire import EntryRecord, RecordError, check_free_text, validate_record
+
+
+class StoreError(DeviceError):
+    """The kiosk's local store cannot do what was asked."""
+
 
 DB_FILE = "passkiosk.sqlite3"
 SCHEMA_VERSION = 1

@@ -22,8 +22,8 @@ from codes import Kind, Outcome
 from kiosk._gate import Phase
 from kiosk._run import Kiosk, RunOptions
 from readers import CardPresented, Health
-from sync import KioskLists, UploadLedger, device_public_key, enroll_kiosk
-from sync._service import BackgroundService, ServiceState
+from service import BackgroundService, ServiceState, UploadLedger, enroll_kiosk
+from sync import KioskLists, device_public_key
 from tests.sync.servicekit import make_id18, new_service, now, sync_kiosk
 
 

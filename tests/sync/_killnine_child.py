@@ -12,9 +12,9 @@ import sys
 import time
 from pathlib import Path
 
+from codes.wire import EntryRecord
 from sync._devicekey import load_or_create_device_key
 from sync._push import PushError, push_pending
-from sync._records import EntryRecord
 from sync._store import Store
 
 RECORDS = 60

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from sync._upload_api import add_routes
+from service._upload_api import add_routes
 
 _Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

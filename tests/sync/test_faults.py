@@ -13,10 +13,10 @@ import pytest
 
 import codes
 from codes import Outcome
-from sync._lists import EntryType, WireStatus
+from codes.wire import EntryType, WireStatus
+from service import BackgroundService, ServiceState
+from service._repo import Expiry
 from sync._pull import KioskLists, SyncError, pull
-from sync._repo import Expiry
-from sync._service import BackgroundService, ServiceState
 from tests.fakes.fetcher import FakeFetcher
 from tests.sync.faultproxy import FaultProxy
 from tests.sync.servicekit import make_id18, new_service, now, sync_kiosk

@@ -14,10 +14,10 @@ import sys
 import time
 from pathlib import Path
 
+from service._ledger import UploadLedger, enroll_kiosk
 from sync._devicekey import load_or_create_device_key
 from sync._push import push_pending
 from sync._store import Store
-from sync._upload_ledger import UploadLedger, enroll_kiosk
 from tests.sync._upload_server import UploadServer
 
 ROOT = Path(__file__).resolve().parents[2]

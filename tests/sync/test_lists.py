@@ -1,21 +1,14 @@
-"""sync._lists: the PKRL wire format (every field checked) and the stale-data policy."""
+"""The PKRL wire format (codes.wire; every field checked by sync's reader) and the stale-data
+policy (sync._lists)."""
 
 from __future__ import annotations
 
 import pytest
 
 from codes import Outcome, TokenError, Verdict
-from sync._lists import (
-    HEADER,
-    EntryType,
-    ListState,
-    WireStatus,
-    apply_stale_policy,
-    decode_header,
-    decode_records,
-    encode_header,
-    encode_records,
-)
+from codes.wire import HEADER, EntryType, WireStatus, decode_header, encode_header, encode_records
+from sync._lists import ListState, apply_stale_policy
+from sync._revstate import decode_records
 
 K1, K2 = bytes(range(16)), bytes(range(1, 17))
 

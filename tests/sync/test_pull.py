@@ -11,9 +11,9 @@ import pytest
 
 import codes
 from codes import Kind, Outcome
-from sync._lists import EntryType, WireStatus
+from codes.wire import EntryType, WireStatus
+from service import BackgroundService, ServiceState
 from sync._pull import KioskLists, SyncError, pull
-from sync._service import BackgroundService, ServiceState
 from tests.sync.servicekit import make_id18, new_service, now, root_of, sync_kiosk
 
 
@@ -94,7 +94,7 @@ def test_far_behind_kiosk_takes_the_full_snapshot(served: tuple[ServiceState, st
     st, url = served
     kiosk = tmp_path / "k"
     sync_kiosk(kiosk, url, st)
-    monkeypatch.setattr("sync._service.KEEP_DELTAS", 2)
+    monkeypatch.setattr("service._state.KEEP_DELTAS", 2)
     for i in range(4):
         st.revoke(EntryType.CARD, bytes([i] * 16), WireStatus.RED, now=now())
         st.publish(now=now())
@@ -132,7 +132,7 @@ def test_missing_delta_falls_back_to_full(served: tuple[ServiceState, str], tmp_
     st, url = served
     kiosk = tmp_path / "k"
     sync_kiosk(kiosk, url, st)
-    monkeypatch.setattr("sync._service.MAX_DELTA_RECORDS", 3)
+    monkeypatch.setattr("service._state.MAX_DELTA_RECORDS", 3)
     st.bulk_load(iter([(1, i.to_bytes(16, "big"), 2, 5) for i in range(4)]))
     st.publish(now=now())
     res = pull(kiosk, url, now=now())
@@ -140,7 +140,8 @@ def test_missing_delta_falls_back_to_full(served: tuple[ServiceState, str], tmp_
 
 
 def test_background_sync_round_trip(tmp_path: Path) -> None:
-    from sync import Store, background_sync, device_public_key, enroll_kiosk
+    from service import enroll_kiosk
+    from sync import Store, background_sync, device_public_key
 
     st = new_service(tmp_path / "svc")
     kiosk = tmp_path / "k"
@@ -160,7 +161,7 @@ def test_background_sync_round_trip(tmp_path: Path) -> None:
 
 def test_list_version_going_backwards_is_refused(served: tuple[ServiceState, str],
                                                  tmp_path: Path) -> None:
-    from sync._lists import encode_header
+    from codes.wire import encode_header
 
     st, url = served
     kiosk = tmp_path / "k"

@@ -16,10 +16,10 @@ import sys
 import time
 from pathlib import Path
 
-from sync._lists import EntryType, WireStatus
+from codes.wire import EntryType, WireStatus
+from service import BackgroundService
 from sync._pull import KioskLists, pull
 from sync._revfile import open_index_file
-from sync._service import BackgroundService
 from tests.sync.servicekit import new_service, now, sync_kiosk
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from codes.wire import EntryRecord, new_record_id
+from service._ledger import UploadLedger, enroll_kiosk
 from sync._devicekey import DeviceKey, load_or_create_device_key
 from sync._push import PushError, push_pending
-from sync._records import EntryRecord, new_record_id
 from sync._store import Store
-from sync._upload_ledger import UploadLedger, enroll_kiosk
 from tests.sync._upload_server import UploadServer
 
 DAY = 86400

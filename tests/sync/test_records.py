@@ -9,7 +9,7 @@ import json
 import pytest
 
 from codes import Outcome, Verdict
-from sync._records import (
+from codes.wire import (
     MAX_BATCH_RECORDS,
     EntryRecord,
     RecordError,

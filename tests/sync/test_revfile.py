@@ -161,15 +161,13 @@ CHILD = textwrap.dedent("""
         sys.stdout.flush()
         sys.stdin.read()  # wait for SIGKILL (the parent never writes)
 
-    real_write, real_replace = os.write, os.replace
-    writes = [0]
+    real_fsync, real_replace = os.fsync, os.replace
 
-    def write(fd, data):
-        n = real_write(fd, data)
-        writes[0] += 1
-        if stage == "mid-write" and writes[0] == 3:
+    def fsync(fd):
+        # The temporary file holds the new bytes but is neither durable nor renamed yet.
+        if stage == "mid-write":
             stop_here()
-        return n
+        real_fsync(fd)
 
     def replace(src, dst):
         if stage == "before-rename":
@@ -178,7 +176,7 @@ CHILD = textwrap.dedent("""
         if stage == "after-rename":
             stop_here()
 
-    os.write, os.replace = write, replace
+    os.fsync, os.replace = fsync, replace
     with open(delta, "rb") as f:
         _revfile.apply_delta_file(path, parse_delta(f.read()), version=2).close()
     sys.stdout.write("finished\\n")

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from codes import DeviceError
+from codes.wire import EntryRecord, new_record_id
+from service._ledger import UploadLedger, enroll_kiosk
 from sync._devicekey import load_or_create_device_key
 from sync._push import push_pending
-from sync._records import EntryRecord, new_record_id
 from sync._scheduler import SyncScheduler, SyncStatus, backoff_delay
 from sync._store import Store
-from sync._upload_ledger import UploadLedger, enroll_kiosk
 from tests.sync._upload_server import UploadServer
 
 

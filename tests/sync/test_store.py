@@ -9,8 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from sync._records import EntryRecord, RecordError, StoreError, new_record_id
-from sync._store import DB_FILE, DEFAULT_RETENTION_S, SiteConfig, Store, resolve_data_dir
+from codes.wire import EntryRecord, RecordError, new_record_id
+from sync._store import (
+    DB_FILE,
+    DEFAULT_RETENTION_S,
+    SiteConfig,
+    Store,
+    StoreError,
+    resolve_data_dir,
+)
 
 DAY = 86400
 T0 = 1_790_000_000

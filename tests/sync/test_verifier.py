@@ -7,11 +7,11 @@ from pathlib import Path
 
 import codes
 from codes import Kind, Outcome
+from codes.wire import EntryType, WireStatus
 from readers import CardPresented
+from service import BackgroundService
 from sync import SyncedVerifier
-from sync._lists import EntryType, WireStatus
 from sync._pull import pull
-from sync._service import BackgroundService
 from tests.sync.servicekit import make_id18, new_service, now, sync_kiosk
 
 SERIAL = "0123456789ABCDEF"

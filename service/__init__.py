@@ -1,0 +1,51 @@
+"""service: the provincial service that kiosks sync with.
+
+It publishes the signed trust and revocation lists as a TUF repository, issues PK1 tokens and
+printed offline cards, and receives the kiosks' signed entry-record uploads. It shares only the
+sans-IO formats of ``codes`` and ``codes.wire`` with the kiosk side and never imports kiosk/,
+readers/, sync/ or Qt.
+
+Public API:
+
+- ``ServiceState``: the data folder (database, keys, repository): issue, revoke, publish.
+- ``TufRepository``, ``Expiry``: the TUF publisher and its signature lifetimes.
+- ``UploadLedger``, ``enroll_kiosk``: enrolled kiosk keys and received entry records.
+- ``make_app``, ``serve``, ``BackgroundService``: the HTTP service (aiohttp, imported lazily).
+- ``render_offline_card``: the printed A6 offline-code card (PDF).
+- ``main``: the ``passkiosk service`` command.
+"""
+
+from typing import TYPE_CHECKING
+
+from service._cli import main
+from service._ledger import UploadLedger, enroll_kiosk
+from service._repo import Expiry, TufRepository
+from service._state import IssuedToken, PublishResult, ServiceState
+
+if TYPE_CHECKING:
+    from service._http import BackgroundService, make_app, serve
+
+__all__ = [
+    "BackgroundService",
+    "Expiry",
+    "IssuedToken",
+    "PublishResult",
+    "ServiceState",
+    "TufRepository",
+    "UploadLedger",
+    "enroll_kiosk",
+    "main",
+    "make_app",
+    "serve",
+]
+
+_LAZY = {"BackgroundService", "make_app", "serve"}
+
+
+def __getattr__(name: str) -> object:
+    # aiohttp is needed by the server only; the admin commands stay light without it.
+    if name not in _LAZY:
+        raise AttributeError(f"module 'service' has no attribute {name!r}")
+    from service import _http
+
+    return getattr(_http, name)

@@ -1,0 +1,224 @@
+"""``passkiosk service``: run the provincial service or administer its data folder.
+
+    passkiosk service --data DIR --listen 127.0.0.1:PORT        run the service
+    passkiosk service init --data DIR [--iss CN-44]             role keys, issuer key, first publish
+    passkiosk service issue --data DIR --id ID18 --name NAME --status S --kind K [--proxy]
+    passkiosk service revoke --data DIR (--token HEX | --id ID18 | --card-serial HEX16) --status S
+    passkiosk service publish --data DIR                        new delta + fresh TUF metadata
+    passkiosk service enroll-kiosk --data DIR PUBKEY            allow a kiosk's uploads
+    passkiosk service print-card --data DIR --id ID18 --name NAME --out card.pdf
+
+The kiosk's ``passkiosk`` command finds this module through the ``passkiosk.commands`` entry
+point, so a kiosk installed without the service simply has no ``service`` subcommand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import codes
+from codes import DeviceError, Kind, TokenError, parse_time
+from codes.wire import EntryType, WireStatus
+from service._ledger import enroll_kiosk
+from service._state import ServiceState
+
+_STATUS = {"green": 0, "yellow": 1, "red": 2}
+Handler = Callable[[argparse.Namespace], int]
+
+
+class UsageError(Exception):
+    """A command-line argument the handler cannot use; shown as one line, exit 2."""
+
+
+def _time_arg(text: str) -> int:
+    try:
+        return parse_time(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def build_parser(prog: str = "passkiosk service") -> argparse.ArgumentParser:
+    svc = argparse.ArgumentParser(
+        prog=prog, description="Run the provincial service (no subcommand) or administer its "
+                               "data folder.")
+    svc.add_argument("--data", dest="service_data", metavar="DIR", help="service data folder")
+    svc.add_argument("--listen", default="127.0.0.1:8443", metavar="HOST:PORT",
+                     help="address to serve on (default 127.0.0.1:8443)")
+    svc.set_defaults(handler=_serve)
+    admin = svc.add_subparsers(dest="service_command", metavar="ADMIN")
+
+    def admin_parser(name: str, help_text: str, handler: Handler) -> argparse.ArgumentParser:
+        p = admin.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--data", metavar="DIR", help="service data folder")
+        p.add_argument("--now", metavar="TIME", type=_time_arg,
+                       help="epoch seconds or ISO 8601 (default: clock)")
+        p.set_defaults(handler=handler)
+        return p
+
+    p = admin_parser("init", "create the data folder: TUF role keys, PK1 issuer key, first publish",
+                     _init)
+    p.add_argument("--iss", default="CN-44", help="PK1 issuer code (default CN-44)")
+
+    p = admin_parser("issue", "issue a PK1 token; its text is the last line printed", _issue)
+    p.add_argument("--id", required=True, metavar="ID18", dest="id18")
+    p.add_argument("--name", required=True)
+    p.add_argument("--status", required=True, choices=sorted(_STATUS))
+    p.add_argument("--kind", required=True, choices=["phone", "offline"])
+    p.add_argument("--proxy", action="store_true", help="issued on the holder's behalf")
+    p.add_argument("--hours", type=float, help="lifetime (default: 24 phone, 168 offline)")
+
+    p = admin_parser("revoke", "revoke a token or set a subject's/card's status (next publish)",
+                     _revoke)
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--token", metavar="CTI_HEX")
+    which.add_argument("--id", metavar="ID18", dest="id18")
+    which.add_argument("--card-serial", metavar="HEX16")
+    p.add_argument("--status", required=True, choices=["red", "yellow", "green", "revoked"],
+                   help="revoked for --token; red/yellow (or green to lift) for --id/--card-serial")
+
+    admin_parser("publish", "publish pending changes as a new delta with fresh metadata", _publish)
+
+    p = admin_parser("enroll-kiosk", "allow uploads signed by this kiosk key", _enroll)
+    p.add_argument("pubkey", metavar="PUBKEY", help="the kiosk's public key (base64 text)")
+    p.add_argument("--label", default="kiosk")
+
+    p = admin_parser("print-card", "issue an offline token and render an A6 card PDF", _print_card)
+    p.add_argument("--id", required=True, metavar="ID18", dest="id18")
+    p.add_argument("--name", required=True)
+    p.add_argument("--status", default="green", choices=sorted(_STATUS))
+    p.add_argument("--out", required=True, metavar="card.pdf")
+    return svc
+
+
+def main(argv: Sequence[str] | None = None, prog: str = "passkiosk service") -> int:
+    """Run one service command; our errors become one line on stderr and exit 2."""
+    args = build_parser(prog).parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except KeyboardInterrupt:
+        return 130
+    except (DeviceError, TokenError, UsageError) as e:
+        print(f"{prog}: {e}", file=sys.stderr)
+        return 2
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def _now(args: argparse.Namespace) -> int:
+    now: int | None = getattr(args, "now", None)
+    return int(time.time()) if now is None else now
+
+
+def _data(args: argparse.Namespace) -> Path:
+    value: str | None = getattr(args, "data", None) or getattr(args, "service_data", None)
+    if not value:
+        raise UsageError("expected --data DIR (the service data folder)")
+    return Path(value).expanduser().resolve()
+
+
+def _state(args: argparse.Namespace) -> ServiceState:
+    return ServiceState(_data(args))
+
+
+# -- handlers ---------------------------------------------------------------------------------
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from service._http import serve  # aiohttp: only the server needs it
+
+    host, _, port = args.listen.rpartition(":")
+    if not host or not port.isdigit():
+        raise UsageError(f"--listen: expected HOST:PORT, got {args.listen!r}")
+    data = _data(args)
+    ServiceState(data).close()  # fail early and clearly if the folder is not initialised
+    print(f"passkiosk service: serving {data} on http://{host}:{port}", file=sys.stderr)
+    serve(data, host, int(port))
+    return 0
+
+
+def _init(args: argparse.Namespace) -> int:
+    data = _data(args)
+    with ServiceState.init(data, iss=args.iss, now=_now(args)) as st:
+        root = st.repo.metadata_dir / "1.root.json"
+        entry = st.trust_entries()[0]
+        print(json.dumps({"data": str(data), "iss": entry.iss, "kid": entry.kid,
+                          "root": str(root), "versions": st.repo.versions()}))
+    print(f"Copy {root} to each kiosk and pass it once as `passkiosk sync --root FILE`.",
+          file=sys.stderr)
+    return 0
+
+
+def _issue(args: argparse.Namespace) -> int:
+    kind = Kind.PRINTED if args.kind == "offline" else Kind.PHONE
+    lifetime = None if args.hours is None else int(args.hours * 3600)
+    with _state(args) as st:
+        tok = st.issue(id18=args.id18, name=args.name, status=_STATUS[args.status], kind=kind,
+                       proxy=args.proxy, now=_now(args), lifetime=lifetime)
+    print(f"token id {tok.cti}, {tok.name_masked} {tok.id_masked}, valid until {tok.exp}")
+    print(tok.text)
+    return 0
+
+
+def _revoke(args: argparse.Namespace) -> int:
+    now = _now(args)
+    status = {"red": WireStatus.RED, "yellow": WireStatus.YELLOW, "green": WireStatus.REMOVED,
+              "revoked": WireStatus.REVOKED}[args.status]
+    if args.token is not None:
+        try:
+            key = bytes.fromhex(args.token)
+        except ValueError:
+            key = b""
+        if len(key) != 16:
+            raise UsageError(f"--token: expected 32 hex characters, got {args.token[:40]!r}")
+        etype, shown = EntryType.TOKEN, f"token {key.hex()}"
+    elif args.id18 is not None:
+        if not codes.check_id18(args.id18, now):
+            raise UsageError("--id: expected a valid 18-character ID number")
+        key = codes.subject_hash(args.id18)
+        etype, shown = EntryType.SUBJECT, f"subject {key.hex()}"
+    else:
+        try:
+            key = codes.card_hash(args.card_serial)
+        except TokenError:
+            raise UsageError(f"--card-serial: expected 16 hex characters, "
+                             f"got {args.card_serial[:40]!r}") from None
+        etype, shown = EntryType.CARD, f"card {key.hex()}"
+    with _state(args) as st:
+        st.revoke(etype, key, status, now=now)
+    print(f"{shown}: {args.status} from {now}; run `passkiosk service publish` to ship it")
+    return 0
+
+
+def _publish(args: argparse.Namespace) -> int:
+    with _state(args) as st:
+        res = st.publish(now=_now(args))
+        print(json.dumps({"list_version": res.version, "delta_records": res.delta_records,
+                          "full_records": res.full_records, "versions": st.repo.versions(),
+                          "counts": st.counts()}))
+    return 0
+
+
+def _enroll(args: argparse.Namespace) -> int:
+    _state(args).close()
+    key_id = enroll_kiosk(_data(args), args.pubkey, args.label)
+    print(json.dumps({"enrolled": key_id, "label": args.label}))
+    return 0
+
+
+def _print_card(args: argparse.Namespace) -> int:
+    with _state(args) as st:
+        tok = st.issue(id18=args.id18, name=args.name, status=_STATUS[args.status],
+                       kind=Kind.PRINTED, proxy=False, now=_now(args))
+    from service._printcard import render_offline_card  # PENDING-WIRE
+
+    render_offline_card(Path(args.out), token_text=tok.text, name_masked=tok.name_masked,
+                        id_masked=tok.id_masked, valid_from=tok.iat, valid_until=tok.exp)
+    print(f"card for {tok.name_masked} {tok.id_masked} (token {tok.cti}) written to {args.out}")
+    return 0
