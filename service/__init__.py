@@ -7,7 +7,8 @@ readers/, sync/ or Qt.
 
 Public API:
 
-- ``ServiceState``: the data folder (database, keys, repository): issue, revoke, publish.
+- ``ServiceState``, ``PublishConfig``: the data folder (database, keys, repository): issue,
+  revoke, publish.
 - ``TufRepository``, ``Expiry``: the TUF publisher and its signature lifetimes.
 - ``UploadLedger``, ``enroll_kiosk``: enrolled kiosk keys and received entry records.
 - ``make_app``, ``serve``, ``BackgroundService``: the HTTP service (aiohttp, imported lazily).
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING
 from service._cli import main
 from service._ledger import UploadLedger, enroll_kiosk
 from service._repo import Expiry, TufRepository
-from service._state import IssuedToken, PublishResult, ServiceState
+from service._state import IssuedToken, PublishConfig, PublishResult, ServiceState
 
 if TYPE_CHECKING:
     from service._http import BackgroundService, make_app, serve
@@ -29,6 +30,7 @@ __all__ = [
     "BackgroundService",
     "Expiry",
     "IssuedToken",
+    "PublishConfig",
     "PublishResult",
     "ServiceState",
     "TufRepository",

@@ -14,7 +14,7 @@ puts/removes, so a full snapshot that already contains some later changes is har
 
 TUF targets: ``trust/trust-list.json`` (§6 JSON), ``revocation/full.pkrl`` (``custom.version``)
 and ``revocation/delta-<version>.pkrl`` (``custom.base``/``custom.version``) for the last
-``KEEP_DELTAS`` versions; a kiosk further behind takes the full snapshot.
+``PublishConfig.keep_deltas`` versions; a kiosk further behind takes the full snapshot.
 """
 
 from __future__ import annotations
@@ -45,11 +45,18 @@ from service._issuer import TrustEntry, create_issuer_key, load_issuer_key
 from service._repo import Expiry, TufRepository
 
 DB_FILE = "service.sqlite3"
-KEEP_DELTAS = 64
-# A version with more changes than this (a bulk import) gets no delta: kiosks behind it take the
-# full snapshot, which is then smaller than the delta chain anyway.
-MAX_DELTA_RECORDS = 1_000_000
 _BATCH = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class PublishConfig:
+    """How the service cuts list versions into TUF targets."""
+
+    # Deltas kept as targets; a kiosk further behind takes the full snapshot.
+    keep_deltas: int = 64
+    # A version with more changes than this (a bulk import) gets no delta: kiosks behind it
+    # take the full snapshot, which is then smaller than the delta chain anyway.
+    max_delta_records: int = 1_000_000
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -101,8 +108,9 @@ def _dt(epoch: int) -> datetime:
 class ServiceState:
     """The service's data folder: SQLite state, TUF repository, issuer key."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, *, config: PublishConfig | None = None) -> None:
         self.data_dir = data_dir
+        self.config = config or PublishConfig()
         db = data_dir / DB_FILE
         if not db.is_file():
             raise DeviceError(f"expected a service data folder with {DB_FILE} in {data_dir}, "
@@ -290,9 +298,10 @@ class ServiceState:
         n_full = self._write_full(full_path, version)
         trust = {"keys": [e.to_json() for e in self.trust_entries()]}
         write_atomic(trust_path, json.dumps(trust, sort_keys=True).encode())
+        oldest_kept = version - self.config.keep_deltas
         stale = [t for t in self.repo.targets()
                  if t.startswith("revocation/delta-")
-                 and int(t[len("revocation/delta-"):-len(".pkrl")]) <= version - KEEP_DELTAS]
+                 and int(t[len("revocation/delta-"):-len(".pkrl")]) <= oldest_kept]
         add = {TRUST_TARGET: trust_path, FULL_TARGET: full_path}
         custom: dict[str, dict[str, object]] = {FULL_TARGET: {"version": version,
                                                               "records": n_full}}
@@ -314,7 +323,7 @@ class ServiceState:
             "SELECT first_seq, last_seq FROM published WHERE version=?", (version,)).fetchone()
         (n_changes,) = self._conn.execute(
             "SELECT count(*) FROM changes WHERE seq BETWEEN ? AND ?", (first, last)).fetchone()
-        if n_changes > MAX_DELTA_RECORDS:
+        if n_changes > self.config.max_delta_records:
             return -1
         # Last change per (type, key) wins: SQLite takes bare columns from the max(seq) row.
         rows = self._conn.execute(

@@ -13,7 +13,7 @@ import codes
 from codes import Kind, Outcome, RevocationList, TokenError, parse_trust_list
 from codes.wire import FULL_TARGET, TRUST_TARGET, EntryType, WireStatus, delta_target
 from service._repo import Expiry
-from service._state import DB_FILE, ServiceState
+from service._state import DB_FILE, PublishConfig, ServiceState
 from tests.sync.servicekit import make_id18, new_service, now
 
 
@@ -105,10 +105,12 @@ def test_publish_cuts_deltas_with_last_change_winning(service: ServiceState) -> 
     assert targets[delta_target(3)].custom == {"base": 2, "version": 3, "records": 1}
 
 
-def test_old_deltas_leave_the_targets_and_files_are_pruned(service: ServiceState,
-                                                            monkeypatch: pytest.MonkeyPatch
+def test_old_deltas_leave_the_targets_and_files_are_pruned(tmp_path: Path,
+                                                            request: pytest.FixtureRequest
                                                             ) -> None:
-    monkeypatch.setattr("service._state.KEEP_DELTAS", 3)
+    new_service(tmp_path / "svc").close()
+    service = ServiceState(tmp_path / "svc", config=PublishConfig(keep_deltas=3))
+    request.addfinalizer(service.close)
     for _ in range(5):
         service.publish(now=now())
     names = sorted(t for t in service.repo.targets() if "delta" in t)
@@ -162,9 +164,10 @@ def test_expiry_is_signed_into_metadata(tmp_path: Path) -> None:
     st.close()
 
 
-def test_bulk_import_gets_no_delta(service: ServiceState, monkeypatch: pytest.MonkeyPatch
-                                   ) -> None:
-    monkeypatch.setattr("service._state.MAX_DELTA_RECORDS", 2)
+def test_bulk_import_gets_no_delta(tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    new_service(tmp_path / "svc").close()
+    service = ServiceState(tmp_path / "svc", config=PublishConfig(max_delta_records=2))
+    request.addfinalizer(service.close)
     n = service.bulk_load(iter([(2, i.to_bytes(16, "big"), 1, 5) for i in range(5)]))
     res = service.publish(now=now())
     assert (n, res.version, res.delta_records, res.full_records) == (5, 2, 0, 5)

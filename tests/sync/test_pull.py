@@ -12,7 +12,7 @@ import pytest
 import codes
 from codes import Kind, Outcome
 from codes.wire import EntryType, WireStatus
-from service import BackgroundService, ServiceState
+from service import BackgroundService, PublishConfig, ServiceState
 from sync._pull import KioskLists, SyncError, pull
 from tests.sync.servicekit import make_id18, new_service, now, root_of, sync_kiosk
 
@@ -89,15 +89,14 @@ def test_lifting_a_status_reaches_the_kiosk(served: tuple[ServiceState, str],
 
 
 def test_far_behind_kiosk_takes_the_full_snapshot(served: tuple[ServiceState, str],
-                                                  tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+                                                  tmp_path: Path) -> None:
     st, url = served
     kiosk = tmp_path / "k"
     sync_kiosk(kiosk, url, st)
-    monkeypatch.setattr("service._state.KEEP_DELTAS", 2)
-    for i in range(4):
-        st.revoke(EntryType.CARD, bytes([i] * 16), WireStatus.RED, now=now())
-        st.publish(now=now())
+    with ServiceState(st.data_dir, config=PublishConfig(keep_deltas=2)) as few_deltas:
+        for i in range(4):
+            few_deltas.revoke(EntryType.CARD, bytes([i] * 16), WireStatus.RED, now=now())
+            few_deltas.publish(now=now())
     res = pull(kiosk, url, now=now())
     assert res.applied == ("full 5",) and res.state.card_entries == 4
 
@@ -127,14 +126,14 @@ def test_service_serves_upload_route(served: tuple[ServiceState, str]) -> None:
     assert e.value.code in (400, 401)  # E2's endpoint answers: not signed → refused
 
 
-def test_missing_delta_falls_back_to_full(served: tuple[ServiceState, str], tmp_path: Path,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_delta_falls_back_to_full(served: tuple[ServiceState, str],
+                                          tmp_path: Path) -> None:
     st, url = served
     kiosk = tmp_path / "k"
     sync_kiosk(kiosk, url, st)
-    monkeypatch.setattr("service._state.MAX_DELTA_RECORDS", 3)
-    st.bulk_load(iter([(1, i.to_bytes(16, "big"), 2, 5) for i in range(4)]))
-    st.publish(now=now())
+    with ServiceState(st.data_dir, config=PublishConfig(max_delta_records=3)) as small:
+        small.bulk_load(iter([(1, i.to_bytes(16, "big"), 2, 5) for i in range(4)]))
+        small.publish(now=now())
     res = pull(kiosk, url, now=now())
     assert res.applied == ("full 2",) and res.state.subject_entries == 4
 
