@@ -1,5 +1,5 @@
-"""The kiosk's background sync: helper E2's ``SyncScheduler`` driving this area's pull and E2's
-push, both on the kiosk's trusted clock (clock sanity, issue 5).
+"""The kiosk's background sync: a ``SyncScheduler`` driving pull and push, both on the kiosk's
+trusted clock (``TrustedClock``: never a rolled-back system clock).
 
 The kiosk app calls :func:`background_sync` when its site config names a service URL, then
 ``start()``, ``sync_now()`` (staff button) and ``stop()`` on the returned scheduler.

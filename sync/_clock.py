@@ -1,4 +1,4 @@
-"""Clock sanity (issue 5): never trust a system clock that went backwards.
+"""Clock sanity: never trust a system clock that went backwards.
 
 The kiosk keeps the latest *trustworthy* time it has seen: times inside signed metadata from the
 pull side, and the system time of earlier runs that looked sane. If the system clock is more

@@ -1,4 +1,4 @@
-"""Push: upload the kiosk's queued entry records to the service (issue 5, "Push").
+"""Push: upload the kiosk's queued entry records to the service.
 
 At-least-once: a batch is marked uploaded only after the service answered 200, which it sends
 only after committing the batch. A batch whose answer is lost (timeout, kill -9, cable pulled)

@@ -1,5 +1,5 @@
-"""SyncScheduler: runs pull + push in a background thread (issue 5, "Sync runs in a background
-thread with backoff and jitter; staff have sync now").
+"""SyncScheduler: runs pull + push in a background thread, with backoff and jitter; staff can
+ask for a sync now.
 
 - After a round where everything succeeded, the next one comes after ``interval_s``.
 - After a failure, after an exponential backoff with jitter (:func:`backoff_delay`), so a
