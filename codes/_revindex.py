@@ -49,14 +49,12 @@ import sys
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, overload
 
 from codes._errors import DeviceError, TokenError
 from codes._revocation_view import Severity, StatusEntry
 
 if TYPE_CHECKING:
-    import mmap
-
     import numpy as np
     import numpy.typing as npt
 
@@ -389,7 +387,22 @@ class EncodedIndex:
         return b"".join(self.chunks)
 
 
-def _read_dir(buf: bytes | mmap.mmap, off: int) -> array.array[int]:
+class IndexBuffer(Protocol):
+    """What an index is read from: ``bytes`` or a read-only ``mmap`` handed in by the caller
+    (this module never opens a file)."""
+
+    def __len__(self) -> int: ...
+
+    @overload
+    def __getitem__(self, index: int, /) -> int: ...
+
+    @overload
+    def __getitem__(self, index: slice, /) -> bytes: ...
+
+    def __buffer__(self, flags: int, /) -> memoryview: ...
+
+
+def _read_dir(buf: IndexBuffer, off: int) -> array.array[int]:
     d = array.array("I")
     d.frombytes(buf[off:off + _DIR_BYTES])
     if sys.byteorder != "little":
@@ -406,7 +419,7 @@ class RevocationIndex:
     called once by :meth:`close` (e.g. to unmap the file).
     """
 
-    def __init__(self, buffer: bytes | mmap.mmap, *,
+    def __init__(self, buffer: IndexBuffer, *,
                  on_close: Callable[[], None] | None = None) -> None:
         if isinstance(buffer, bytearray | memoryview):
             buffer = bytes(buffer)
@@ -571,7 +584,7 @@ class RevocationIndex:
 
         lay = self._layouts[section]
         n = lay.count
-        buf = self._buf
+        buf = memoryview(self._buf)
         suffix = np.frombuffer(buf, dtype=f"S{_SUFFIX}", count=n, offset=lay.keys_off)
         d = np.frombuffer(buf, dtype="<u4", count=_DIR_LEN, offset=lay.dir_off)
         if section == 0:
