@@ -68,8 +68,8 @@ def bench_card(seeds: int, work: Path) -> list[str]:
     import cv2
     import zxingcpp
 
-    from kiosk._printcard import render_offline_card
     from readers import FAMILIES, decode_image_file, degrade
+    from service import render_offline_card
 
     token = real_token()
     pdf = work / "card.pdf"

@@ -15,7 +15,6 @@ from kiosk._gate import GateMachine, GateState, GateTimings, Phase, Presentation
 if TYPE_CHECKING:
     from kiosk._bridge import ReaderBridge
     from kiosk._controller import KioskController, Verifier
-    from kiosk._printcard import render_offline_card
     from kiosk._run import Kiosk, RunOptions
     from kiosk._verifier import RecordingVerifier
     from kiosk._wedge import WedgeDetector, WedgeFilter
@@ -31,7 +30,6 @@ _LAZY = {
     "Verifier": "kiosk._controller",
     "WedgeDetector": "kiosk._wedge",
     "WedgeFilter": "kiosk._wedge",
-    "render_offline_card": "kiosk._printcard",
 }
 
 
@@ -57,5 +55,4 @@ __all__ = [
     "Verifier",
     "WedgeDetector",
     "WedgeFilter",
-    "render_offline_card",
 ]

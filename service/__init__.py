@@ -12,7 +12,8 @@ Public API:
 - ``TufRepository``, ``Expiry``: the TUF publisher and its signature lifetimes.
 - ``UploadLedger``, ``enroll_kiosk``: enrolled kiosk keys and received entry records.
 - ``make_app``, ``serve``, ``BackgroundService``: the HTTP service (aiohttp, imported lazily).
-- ``render_offline_card``: the printed A6 offline-code card (PDF).
+- ``render_offline_card``, ``render_offline_cards``, ``CardText``: printed A6 offline-code
+  cards (PDF; several in one file for a renewal batch).
 - ``main``: the ``passkiosk service`` command.
 """
 
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from service._cli import main
 from service._ledger import UploadLedger, enroll_kiosk
+from service._printcard import CardText, render_offline_card, render_offline_cards
 from service._repo import Expiry, TufRepository
 from service._state import IssuedToken, PublishConfig, PublishResult, ServiceState
 
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BackgroundService",
+    "CardText",
     "Expiry",
     "IssuedToken",
     "PublishConfig",
@@ -38,6 +41,8 @@ __all__ = [
     "enroll_kiosk",
     "main",
     "make_app",
+    "render_offline_card",
+    "render_offline_cards",
     "serve",
 ]
 

@@ -25,6 +25,7 @@ import codes
 from codes import DeviceError, Kind, TokenError, parse_time
 from codes.wire import EntryType, WireStatus
 from service._ledger import enroll_kiosk
+from service._printcard import render_offline_card
 from service._state import ServiceState
 
 _STATUS = {"green": 0, "yellow": 1, "red": 2}
@@ -216,8 +217,6 @@ def _print_card(args: argparse.Namespace) -> int:
     with _state(args) as st:
         tok = st.issue(id18=args.id18, name=args.name, status=_STATUS[args.status],
                        kind=Kind.PRINTED, proxy=False, now=_now(args))
-    from service._printcard import render_offline_card  # PENDING-WIRE
-
     render_offline_card(Path(args.out), token_text=tok.text, name_masked=tok.name_masked,
                         id_masked=tok.id_masked, valid_from=tok.iat, valid_until=tok.exp)
     print(f"card for {tok.name_masked} {tok.id_masked} (token {tok.cti}) written to {args.out}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -19,19 +20,21 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 import codes
 from codes import DeviceError, Kind, Outcome, TokenError, TrustedKey, TrustStore
-from kiosk._printcard import (
-    FONT_FAMILY,
+from readers import FAMILIES, decode_image_file, degrade
+from service._printcard import (
+    FONT_FILE,
     INSTRUCTION_EN,
     INSTRUCTION_ZH,
     MAX_LIFETIME_S,
     MAX_QR_VERSION,
     MAX_TOKEN_CHARS,
     QR_ALPHANUMERIC,
+    CardText,
     cst_clock,
     cst_date,
     render_offline_card,
+    render_offline_cards,
 )
-from readers import FAMILIES, decode_image_file, degrade
 
 ID18 = "11010519491231002X"  # the GB 11643 example number
 NAME = "张三明"
@@ -104,7 +107,7 @@ def pdftext(pdf: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def card(qapp, tmp_path_factory: pytest.TempPathFactory) -> Card:  # type: ignore[no-untyped-def]
+def card(tmp_path_factory: pytest.TempPathFactory) -> Card:
     token, trust = issue()
     pdf = tmp_path_factory.mktemp("card") / "card.pdf"
     render_offline_card(
@@ -149,9 +152,10 @@ def test_page_is_a6_with_chinese_in_the_named_font(card: Card) -> None:
     fonts = subprocess.run(
         ["pdffonts", str(card.pdf)], check=True, capture_output=True, timeout=60
     ).stdout.decode()
-    rows = [line.split()[0] for line in fonts.splitlines()[2:] if line.strip()]
-    assert rows and all(r.startswith("NotoSansCJKsc") for r in rows), fonts
-    assert FONT_FAMILY == "Noto Sans CJK SC"
+    rows = [line.split() for line in fonts.splitlines()[2:] if line.strip()]
+    # Every font is the embedded (subset) WenQuanYi Zen Hei: Chinese is text, not tofu.
+    assert rows and all("WenQuanYi" in r[0] and "yes" in r for r in rows), fonts
+    assert FONT_FILE.name == "wqy-zenhei.ttc"
 
 
 def test_card_text_is_all_there(card: Card) -> None:
@@ -217,13 +221,13 @@ def test_qr_still_decodes_through_the_camera_degradation_pipeline(
 
 
 def test_token_cap_is_the_capacity_of_the_biggest_printed_version() -> None:
-    from kiosk._printcard import _qr_matrix
+    from service._printcard import _qr_matrix
 
     assert ALNUM_H[MAX_QR_VERSION] == MAX_TOKEN_CHARS
     assert len(_qr_matrix("PK1:" + "A" * (MAX_TOKEN_CHARS - 4))) == 17 + 4 * MAX_QR_VERSION
 
 
-def test_longest_token_and_longest_name_still_fit_and_decode(qapp, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_longest_token_and_longest_name_still_fit_and_decode(tmp_path: Path) -> None:
     rng = np.random.default_rng(7)
     alphabet = sorted(QR_ALPHANUMERIC)
     token = "PK1:" + "".join(alphabet[i] for i in rng.integers(0, 45, MAX_TOKEN_CHARS - 4))
@@ -246,7 +250,7 @@ def test_longest_token_and_longest_name_still_fit_and_decode(qapp, tmp_path: Pat
     assert gray.min() >= 250
 
 
-def test_existing_file_is_replaced_whole(qapp, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_existing_file_is_replaced_whole(tmp_path: Path) -> None:
     token, _ = issue()
     pdf = tmp_path / "card.pdf"
     pdf.write_bytes(b"old")
@@ -297,7 +301,7 @@ def test_bad_input_is_refused_and_nothing_is_written(
     assert list(tmp_path.iterdir()) == []
 
 
-def test_missing_folder_is_a_device_error(qapp, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_missing_folder_is_a_device_error(tmp_path: Path) -> None:
     with pytest.raises(DeviceError, match="existing folder"):
         render_offline_card(tmp_path / "no" / "card.pdf", **GOOD)  # type: ignore[arg-type]
 
@@ -309,46 +313,68 @@ def test_cst_dates_roll_over_at_cst_midnight() -> None:
 
 
 def test_missing_font_is_a_device_error_not_tofu(
-    qapp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
-    import kiosk._printcard as printcard
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import service._printcard as printcard
 
-    monkeypatch.setattr(printcard, "FONT_FAMILY", "No Such Font SC")
-    with pytest.raises(DeviceError, match="fonts-noto-cjk"):
+    monkeypatch.setattr(printcard, "_FONT", "NoSuchFontForTheTest")
+    monkeypatch.setattr(printcard, "FONT_FILE", tmp_path / "missing.ttc")
+    with pytest.raises(DeviceError, match="fonts-wqy-zenhei"):
         render_offline_card(tmp_path / "card.pdf", **GOOD)  # type: ignore[arg-type]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_several_cards_in_one_pdf_each_decode_to_their_own_token(tmp_path: Path) -> None:
+    tokens = ["PK1:" + f"ABC{i}" * 20 for i in range(3)]
+    pdf = tmp_path / "batch.pdf"
+    render_offline_cards(pdf, [CardText(t, "张*明", "440106********123X", IAT, EXP)
+                               for t in tokens])
+    for page, token in enumerate(tokens, 1):
+        stem = tmp_path / f"page{page}"
+        subprocess.run(["pdftoppm", "-r", str(DPI), "-png", "-singlefile", "-f", str(page),
+                        "-l", str(page), str(pdf), str(stem)], check=True, timeout=60)
+        assert decode_image_file(str(stem.with_suffix(".png"))) == [token]
+    info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True,
+                          timeout=60).stdout.decode()
+    assert re.search(r"^Pages:\s+3$", info, re.MULTILINE), info
+
+
+def test_one_bad_card_fails_the_whole_batch(tmp_path: Path) -> None:
+    good = CardText("PK1:ABC", "张*明", "440106********123X", IAT, EXP)
+    bad = CardText("PK1:ABC", "张*明", "44010619900101123X", IAT, EXP)
+    with pytest.raises(TokenError, match="unmasked"):
+        render_offline_cards(tmp_path / "batch.pdf", [good, bad])
+    with pytest.raises(TokenError, match=r"1\.\.200 cards"):
+        render_offline_cards(tmp_path / "batch.pdf", [])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_traditional_chinese_prints_as_text(tmp_path: Path) -> None:
+    pdf = tmp_path / "hk.pdf"
+    render_offline_card(pdf, **{**GOOD, "name_masked": "陳*華"})  # type: ignore[arg-type]
+    assert "陳*華" in pdftext(pdf)
 
 
 _FRESH = """
 import sys
 from pathlib import Path
-from kiosk._printcard import render_offline_card
-if sys.argv[2] == "core":
-    from PySide6.QtCore import QCoreApplication
-    app = QCoreApplication([])
-try:
-    render_offline_card(Path(sys.argv[1]), token_text="PK1:" + "ABC123" * 10,
-                        name_masked="张*明", id_masked="440106********123X",
-                        valid_from=1795910400, valid_until=1795910400 + 86400)
-except Exception as exc:
-    print(type(exc).__name__, exc)
+from service import render_offline_card
+render_offline_card(Path(sys.argv[1]), token_text="PK1:" + "ABC123" * 10,
+                    name_masked="张*明", id_masked="440106********123X",
+                    valid_from=1795910400, valid_until=1795910400 + 86400)
+print(sorted(m for m in sys.modules if m.split(".")[0] in ("PySide6", "kiosk", "readers", "sync")))
 """
 
 
-@pytest.mark.parametrize("app", ["none", "core"])
-def test_fresh_process_without_display(tmp_path: Path, app: str) -> None:
-    # The service's print-card command runs with no Qt application and often no display: the
-    # renderer makes its own offscreen QGuiApplication, and refuses a non-GUI one clearly.
+def test_renders_in_a_fresh_process_without_qt_or_a_display(tmp_path: Path) -> None:
+    # The service's print-card command runs on a server: no display, and no GUI toolkit.
     env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "DISPLAY")}
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
     pdf = tmp_path / "card.pdf"
     done = subprocess.run(
-        [sys.executable, "-c", _FRESH, str(pdf), app],
+        [sys.executable, "-c", _FRESH, str(pdf)],
         env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    if app == "none":
-        assert done.stdout == "" and decode_image_file(str(rasterise(pdf))) == [GOOD["token_text"]]
-    else:
-        assert done.stdout.startswith("DeviceError expected a QGuiApplication"), done.stdout
-        assert not pdf.exists()
+    assert done.stdout.strip() == "[]"
+    assert decode_image_file(str(rasterise(pdf))) == [GOOD["token_text"]]
