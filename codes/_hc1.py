@@ -43,6 +43,24 @@ EKU_BY_TYPE = {
 _TYPE_BY_KEY = {"t": "test", "v": "vaccination", "r": "recovery"}
 
 
+# A CWT NumericDate (RFC 8392 §2) is an integer or a float. A CBOR integer is at most 64 bits; a
+# bignum or a non-finite float is no date at all (and a huge integer would overflow the float
+# arithmetic of the expiry check), so it is refused before the signature is even looked at.
+_NUMERIC_DATE_MIN = -(1 << 63)
+_NUMERIC_DATE_MAX = (1 << 64) - 1
+
+
+def _numeric_date(value: object, what: str) -> int | float:
+    """A CWT time claim, or ``malformed`` (spec §7: a missing or mistyped exp is malformed)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if _NUMERIC_DATE_MIN <= value <= _NUMERIC_DATE_MAX:
+            return value
+        raise _malformed(f"{what}: expected a NumericDate of at most 64 bits, got a bignum")
+    if isinstance(value, float) and math.isfinite(value):
+        return value
+    raise _malformed(f"{what}: expected a NumericDate, it is missing or mistyped")
+
+
 def _malformed(message: str) -> TokenError:
     return TokenError("malformed", f"HC1: {message}")
 
@@ -134,9 +152,7 @@ def verify_hc1(text: str, trust: TrustStore, now: int) -> Verdict:
     claims = _load(payload_raw, "payload")
     if not isinstance(claims, Mapping):
         raise _malformed("payload: expected a CWT claims map")
-    exp = claims.get(CLAIM_EXP)
-    if isinstance(exp, bool) or not isinstance(exp, int | float) or not math.isfinite(exp):
-        raise _malformed("claim 4 (exp): expected a NumericDate, it is missing or mistyped")
+    exp = _numeric_date(claims.get(CLAIM_EXP), "claim 4 (exp)")
     cert_type, name = _cert_type(claims)
     iss = claims.get(CLAIM_ISS)
     issuer = iss if isinstance(iss, str) else None

@@ -2,7 +2,9 @@
 
 - Every verdict the gate shows is written as an entry record (出入登记) before it is returned,
   in its own durable transaction (``sync.Store``): a record exists for every verdict a person
-  saw, even if the kiosk loses power a moment later.
+  saw, even if the kiosk loses power a moment later. That includes a check that failed inside
+  the verifier: the person sees ``internal_error`` and the record says so. Only a store that
+  cannot write at all leaves a verdict unrecorded (its error reaches the controller).
 - A kiosk that has never synced knows no issuer: a code it cannot check is ``attention`` with
   reason ``no_data`` (staff decide), not ``invalid``, which would wrongly tell the person their
   code is bad.
@@ -14,6 +16,7 @@ The raw ID number of a typed lookup or a GA/T 467 card lives only in this call's
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -24,6 +27,9 @@ from readers import CardPresented
 from sync import ListState, Store, SyncedVerifier
 
 NO_DATA = "no_data"
+INTERNAL_ERROR = "internal_error"
+
+log = logging.getLogger(__name__)
 
 
 class RecordingVerifier:
@@ -48,19 +54,30 @@ class RecordingVerifier:
         return self._inner.state()
 
     def check_code(self, text: str) -> Verdict:
-        verdict = self._inner.check_code(text)
+        fmt = "HC1" if text.startswith("HC1:") else "PK1"  # spec §1 prefix dispatch
+        verdict = self._checked(lambda: self._inner.check_code(text), fmt)
         if verdict.reason == "unknown_key" and self._inner.state().verified_at is None:
             verdict = replace(verdict, outcome=Outcome.ATTENTION, reason=NO_DATA)
         return self._record(verdict)
 
     def check_card(self, card: CardPresented) -> Verdict:
-        verdict = self._inner.check_card(card)
+        fmt = "ID" if card.id18 else "CARD"
+        verdict = self._checked(lambda: self._inner.check_card(card), fmt)
         if card.name and verdict.outcome is not Outcome.INVALID:
             verdict = replace(verdict, name_masked=codes.mask_name(card.name))
         return self._record(verdict)
 
     def check_id(self, id18: str) -> Verdict:
-        return self._record(replace(self._inner.check_id(id18), proxy=True))
+        verdict = self._checked(lambda: self._inner.check_id(id18), "ID")
+        return self._record(replace(verdict, proxy=True))
+
+    @staticmethod
+    def _checked(check: Callable[[], Verdict], fmt: str) -> Verdict:
+        try:
+            return check()
+        except Exception:  # one bad check must not leave the gate without a verdict or record
+            log.exception("verification failed")
+            return Verdict(Outcome.INVALID, INTERNAL_ERROR, fmt)
 
     def _record(self, verdict: Verdict) -> Verdict:
         record = record_from_verdict(verdict, at=self._clock(), site=self._site, gate=self._gate)

@@ -103,6 +103,10 @@ def test_verify_revocation_and_invalid_verdicts_exit_0(files: dict[str, Path]) -
     assert out == {"outcome": "invalid", "reason": "malformed", "format": "PK1"}
     out = ok_json("verify", *common, "HC1:")
     assert out == {"outcome": "invalid", "reason": "malformed", "format": "HC1"}
+    # exp a bignum (>= 2**1024): a malformed verdict, exit 0, no traceback
+    p = run("verify", *common, "HC1:6BFOXN*TS0BIO DWV8 I8OL8B+HFN11O18P3OV6100DL854")
+    assert p.returncode == 0 and p.stderr == "", p.stderr
+    assert json.loads(p.stdout)["reason"] == "malformed"
 
 
 @pytest.mark.parametrize(

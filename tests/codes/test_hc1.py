@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import Encoding
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from codes import Outcome, TokenError, TrustStore, base45_encode, verify
 from tests.codes.helpers import DROP, HC1_ES_KEY, HC1_NOW, cert_kid, dsc, hc1
@@ -154,3 +156,31 @@ def test_certificate_as_bare_base64(es_cert: Any) -> None:
     assert _v(hc1(HC1_ES_KEY, es_cert), b64 + b"\n") == ("pass", "ok")
     with pytest.raises(TokenError):
         TrustStore(certificates=[b"definitely not a certificate"])
+
+
+# A bignum exp (CBOR tag 2, >= 2**1024) once overflowed the float check and escaped as an
+# internal error before the signature was looked at: it is a malformed code like any other.
+BIGNUM_EXP = "HC1:6BFOXN*TS0BIO DWV8 I8OL8B+HFN11O18P3OV6100DL854"
+
+
+def test_bignum_exp_is_malformed_not_an_internal_error() -> None:
+    assert _v(BIGNUM_EXP) == ("invalid", "malformed")
+
+
+@pytest.mark.parametrize("exp", [2**64, -(2**63) - 1, 2**1024, -(2**2000), 10**400],
+                         ids=["2^64", "-2^63-1", "2^1024", "-2^2000", "10^400"])
+def test_time_claims_beyond_64_bits_are_malformed(es_cert: Any, exp: int) -> None:
+    assert _v(hc1(HC1_ES_KEY, es_cert, exp=exp), es_cert) == ("invalid", "malformed")
+
+
+@given(st.one_of(st.integers(), st.floats(allow_nan=True, allow_infinity=True), st.booleans(),
+                 st.none(), st.text(max_size=4), st.binary(max_size=4)))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_any_exp_gives_a_verdict(exp: object) -> None:
+    cert = dsc(HC1_ES_KEY)
+    outcome, reason = _v(hc1(HC1_ES_KEY, cert, exp=exp), cert)
+    assert reason != "internal_error"
+    in_range = isinstance(exp, int) and not isinstance(exp, bool) and -(2**63) <= exp < 2**64
+    finite_float = isinstance(exp, float) and exp == exp and abs(exp) != float("inf")
+    if not (in_range or finite_float):
+        assert (outcome, reason) == ("invalid", "malformed")

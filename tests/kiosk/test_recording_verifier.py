@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from codes import Outcome
-from kiosk._verifier import NO_DATA, RecordingVerifier
+from kiosk._verifier import INTERNAL_ERROR, NO_DATA, RecordingVerifier
 from readers import CardPresented
 from sync import Store, SyncedVerifier
 from tests.sync.servicekit import make_id18
@@ -44,4 +44,28 @@ def test_unknown_issuer_before_any_sync_is_no_data(tmp_path: Path) -> None:
         gate = RecordingVerifier(synced, store, site="S", gate="G", clock=lambda: t)
         verdict = gate.check_code(token)
         assert (verdict.outcome, verdict.reason) == (Outcome.ATTENTION, NO_DATA)
+        synced.close()
+
+
+def test_a_check_that_fails_inside_is_shown_and_recorded(tmp_path: Path) -> None:
+    # A damaged revocation index makes every lookup raise inside the verifier. The person still
+    # gets a verdict (invalid / internal_error), and the entry record says so: one per verdict.
+    from sync._pull import KioskLists
+
+    index = KioskLists(tmp_path).revocations.path
+    index.parent.mkdir(parents=True, exist_ok=True)
+    index.write_bytes(b"garbage" * 100)
+    t = int(time.time())
+    with Store(tmp_path) as store:
+        synced = SyncedVerifier(tmp_path, clock=lambda: t)
+        gate = RecordingVerifier(synced, store, site="S", gate="G", clock=lambda: t)
+        typed = gate.check_id(make_id18(5))
+        card = gate.check_card(CardPresented(serial="0123456789ABCDEF"))
+        assert (typed.outcome, typed.reason, typed.format) == (Outcome.INVALID, INTERNAL_ERROR,
+                                                               "ID")
+        assert (card.outcome, card.reason, card.format) == (Outcome.INVALID, INTERNAL_ERROR,
+                                                            "CARD")
+        records = store.pending_records(10)
+        assert sorted((r.reason, r.format) for r in records) == [(INTERNAL_ERROR, "CARD"),
+                                                                 (INTERNAL_ERROR, "ID")]
         synced.close()
