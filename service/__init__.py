@@ -11,7 +11,8 @@ Public API:
   revoke, publish.
 - ``TufRepository``, ``Expiry``: the TUF publisher and its signature lifetimes.
 - ``UploadLedger``, ``enroll_kiosk``: enrolled kiosk keys and received entry records.
-- ``make_app``, ``serve``, ``BackgroundService``: the HTTP service (aiohttp, imported lazily).
+- ``make_app``, ``serve``, ``BackgroundService``, ``HttpConfig``: the HTTP service and its
+  deadlines and caps (aiohttp, imported lazily).
 - ``render_offline_card``, ``render_offline_cards``, ``CardText``: printed A6 offline-code
   cards (PDF; several in one file for a renewal batch).
 - ``main``: the ``passkiosk service`` command.
@@ -26,12 +27,13 @@ from service._repo import Expiry, TufRepository
 from service._state import IssuedToken, PublishConfig, PublishResult, ServiceState
 
 if TYPE_CHECKING:
-    from service._http import BackgroundService, make_app, serve
+    from service._http import BackgroundService, HttpConfig, make_app, serve
 
 __all__ = [
     "BackgroundService",
     "CardText",
     "Expiry",
+    "HttpConfig",
     "IssuedToken",
     "PublishConfig",
     "PublishResult",
@@ -46,7 +48,7 @@ __all__ = [
     "serve",
 ]
 
-_LAZY = {"BackgroundService", "make_app", "serve"}
+_LAZY = {"BackgroundService", "HttpConfig", "make_app", "serve"}
 
 
 def __getattr__(name: str) -> object:

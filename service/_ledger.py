@@ -25,6 +25,7 @@ from typing import TypeVar
 
 from codes import DeviceError
 from codes.wire import MAX_SKEW_S, EntryRecord, check_free_text, key_id_of, parse_public_key
+from service._files import connect_private, private_folder
 
 
 class LedgerError(DeviceError):
@@ -79,11 +80,9 @@ class UploadLedger:
     def __init__(self, service_data_dir: Path | str) -> None:
         folder = Path(service_data_dir)
         try:
-            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            private_folder(folder)
             self.path = folder / LEDGER_FILE
-            self._conn = sqlite3.connect(
-                self.path, isolation_level=None, timeout=15, check_same_thread=False
-            )
+            self._conn = connect_private(self.path, check_same_thread=False)
             self._conn.execute("PRAGMA journal_mode = WAL")
             self._conn.execute("PRAGMA synchronous = FULL")
             for stmt in _SCHEMA:

@@ -41,6 +41,7 @@ from codes.wire import (
     encode_header,
     encode_records,
 )
+from service._files import connect_private, private_folder
 from service._issuer import TrustEntry, create_issuer_key, load_issuer_key
 from service._repo import Expiry, TufRepository
 
@@ -115,7 +116,7 @@ class ServiceState:
         if not db.is_file():
             raise DeviceError(f"expected a service data folder with {DB_FILE} in {data_dir}, "
                               "found none: run `passkiosk service init --data DIR` first")
-        self._conn = sqlite3.connect(db, isolation_level=None, timeout=15.0)
+        self._conn = connect_private(db)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=FULL")
         self.repo = TufRepository(data_dir)
@@ -124,12 +125,12 @@ class ServiceState:
     def init(cls, data_dir: Path, *, iss: str, now: int,
              expiry: Expiry | None = None) -> ServiceState:
         """Create a data folder: TUF role keys, issuer key, database, first publish."""
-        data_dir.mkdir(parents=True, exist_ok=True)
+        private_folder(data_dir)
         if (data_dir / DB_FILE).exists():
             raise DeviceError(f"expected an empty folder, found a service in {data_dir}")
         TufRepository.create(data_dir, now=_dt(now), expiry=expiry)
         entry = create_issuer_key(data_dir, iss=iss, now=now)
-        conn = sqlite3.connect(data_dir / (DB_FILE + ".tmp"), isolation_level=None)
+        conn = connect_private(data_dir / (DB_FILE + ".tmp"))
         conn.executescript(_SCHEMA)
         conn.execute("INSERT INTO meta VALUES ('iss', ?)", (iss,))
         conn.execute("INSERT INTO issuer_keys VALUES (?,?,?,?,?,?,0)",

@@ -18,11 +18,13 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from aiohttp import web
+from aiohttp.web import RequestPayloadError
 
 from codes.wire import (
     H_KEY_ID,
@@ -40,9 +42,14 @@ from codes.wire import (
 )
 from service._ledger import UploadLedger
 
+log = logging.getLogger(__name__)
+
 
 def _error(status: int, message: str) -> web.Response:
-    return web.json_response({"error": message}, status=status)
+    # Closing the connection means a body we refused is never drained.
+    response = web.json_response({"error": message}, status=status)
+    response.force_close()
+    return response
 
 
 async def _read_capped(request: web.Request, cap: int) -> bytes | None:
@@ -66,10 +73,12 @@ def add_routes(
     service_data_dir: Path | str,
     *,
     clock: Callable[[], float] = time.time,
+    body_timeout: float = 30.0,
 ) -> None:
     """Add the upload route to app, with its ledger in service_data_dir (closed on cleanup).
 
-    ``clock`` is the service's wall clock (injectable for tests of stale timestamps).
+    ``clock`` is the service's wall clock (injectable for tests of stale timestamps);
+    ``body_timeout`` bounds how long an enrolled kiosk may take to send its batch.
     """
     ledger = UploadLedger(service_data_dir)
 
@@ -97,7 +106,17 @@ def add_routes(
                 401, f"expected a timestamp within {MAX_SKEW_S}s of {now}, got {ts} (stale or "
                 "a kiosk clock far off)"
             )
-        body = await _read_capped(request, MAX_BATCH_COMPRESSED)
+        try:
+            async with asyncio.timeout(body_timeout):
+                body = await _read_capped(request, MAX_BATCH_COMPRESSED)
+        except TimeoutError:
+            log.info("upload from %s: body not complete within %.0f s", key_id, body_timeout)
+            return _error(408, f"expected the body within {body_timeout:.0f} s")
+        except (RequestPayloadError, ConnectionError, asyncio.IncompleteReadError) as e:
+            # The kiosk went away mid-body: nothing to store, nothing to answer.
+            log.info("upload from %s: connection lost mid-body (%s)", key_id,
+                     type(e).__name__)
+            return _error(400, "expected a complete body, the connection ended mid-body")
         if body is None:
             return _error(413, f"expected a body of at most {MAX_BATCH_COMPRESSED} bytes")
         try:

@@ -179,11 +179,11 @@ def test_bulk_import_gets_no_delta(tmp_path: Path, request: pytest.FixtureReques
 def test_running_service_resigns_an_expiring_timestamp(service: ServiceState) -> None:
     import time
 
-    from service import BackgroundService
+    from service import BackgroundService, HttpConfig
 
     service.publish(now=now(), expiry=Expiry(timestamp=timedelta(hours=1)))
     before = service.repo.versions()["timestamp"]
-    with BackgroundService(service.data_dir, refresh_every=0.05):
+    with BackgroundService(service.data_dir, config=HttpConfig(refresh_every=0.05)):
         deadline = time.monotonic() + 20
         while service.repo.versions()["timestamp"] == before and time.monotonic() < deadline:
             time.sleep(0.05)  # polling the repository for the refresher's write, bounded
