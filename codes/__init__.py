@@ -32,10 +32,11 @@ from codes._revocation import RevocationList, parse_revocation_list
 from codes._revocation_view import RevocationView, Severity, StatusEntry
 from codes._timetext import parse_time
 from codes._trust import TrustedCert, TrustedKey, TrustStore, parse_trust_list
-from codes._verdict import Kind, Outcome, Verdict
+from codes._verdict import REASONS, Kind, Outcome, Verdict
 from codes._verify import verify
 
 __all__ = [
+    "REASONS",
     "DeltaOp",
     "DeviceError",
     "EntryColumns",

@@ -15,6 +15,20 @@ class Outcome(enum.StrEnum):
     INVALID = "invalid"
 
 
+# Every reason a Verdict can carry: the spec's (§4 steps 1-8, §6 lookups, §7 HC1) and the
+# kiosk's own (stale or missing lists, a card pulled or a read timed out, an internal failure).
+# Entry records accept these and nothing else: a reason is never free text.
+SPEC_REASONS = frozenset({
+    "ok", "wrong_prefix", "malformed", "too_large", "unsupported_alg", "unknown_key",
+    "bad_signature", "key_revoked", "key_expired", "not_yet_valid", "expired", "lifetime",
+    "revoked_token", "revoked_subject", "revoked_card", "status_yellow", "status_red",
+    "no_record", "bad_id_number", "bad_card_serial", "wrong_key_usage",
+})
+KIOSK_REASONS = frozenset({"stale_data", "no_data", "card_removed", "read_timeout",
+                           "internal_error"})
+REASONS = SPEC_REASONS | KIOSK_REASONS
+
+
 class Kind(enum.StrEnum):
     """How the code was carried (PK1 spec §3 ``kd``)."""
 

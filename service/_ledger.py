@@ -18,13 +18,25 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
 from codes import DeviceError
-from codes.wire import MAX_SKEW_S, EntryRecord, check_free_text, key_id_of, parse_public_key
+from codes.wire import (
+    MAX_SKEW_S,
+    ROW_COLUMNS,
+    EntryRecord,
+    RecordError,
+    check_free_text,
+    key_id_of,
+    parse_public_key,
+    record_from_row,
+    record_id_blob,
+    record_to_row,
+)
 from service._files import connect_private, private_folder
 
 
@@ -43,7 +55,7 @@ _SCHEMA = (
         enrolled_at INTEGER NOT NULL
     )""",
     """CREATE TABLE IF NOT EXISTS received (
-        record_id    TEXT PRIMARY KEY,
+        record_id    BLOB PRIMARY KEY,
         key_id       TEXT NOT NULL,
         received_at  INTEGER NOT NULL,
         at           INTEGER NOT NULL,
@@ -52,8 +64,8 @@ _SCHEMA = (
         outcome      TEXT NOT NULL,
         reason       TEXT NOT NULL,
         format       TEXT NOT NULL,
-        subject_hash TEXT,
-        token_id     TEXT
+        subject_hash BLOB,
+        token_id     BLOB
     )""",
     """CREATE TABLE IF NOT EXISTS nonces (
         nonce   TEXT PRIMARY KEY,
@@ -61,6 +73,24 @@ _SCHEMA = (
     )""",
     "CREATE INDEX IF NOT EXISTS nonces_age ON nonces (seen_at)",
 )
+
+
+_SCHEMA_VERSION = 1  # record ids and hashes stored as blobs (before: text)
+_COLS = ", ".join(ROW_COLUMNS)
+
+
+def _migrate_text_ids(c: sqlite3.Connection) -> None:
+    """The first ledgers kept record ids and hashes as text; rewrite them as blobs."""
+    c.execute("ALTER TABLE received RENAME TO received_text")
+    c.execute(_SCHEMA[1])
+    cur = c.execute(f"SELECT {_COLS}, key_id, received_at FROM received_text")
+    while rows := cur.fetchmany(1000):
+        c.executemany(
+            f"INSERT INTO received ({_COLS}, key_id, received_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            [(record_id_blob(str(r[0])), *r[1:7],
+              None if r[7] is None else bytes.fromhex(str(r[7])),
+              None if r[8] is None else bytes.fromhex(str(r[8])), r[9], r[10]) for r in rows])
+    c.execute("DROP TABLE received_text")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,9 +115,16 @@ class UploadLedger:
             self._conn = connect_private(self.path, check_same_thread=False)
             self._conn.execute("PRAGMA journal_mode = WAL")
             self._conn.execute("PRAGMA synchronous = FULL")
-            for stmt in _SCHEMA:
-                self._conn.execute(stmt)
-        except (OSError, sqlite3.Error) as e:
+            with self._conn:
+                self._conn.execute("BEGIN IMMEDIATE")
+                version = int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+                if version == 0 and self._conn.execute(
+                        "SELECT 1 FROM sqlite_master WHERE name = 'received'").fetchone():
+                    _migrate_text_ids(self._conn)
+                for stmt in _SCHEMA:
+                    self._conn.execute(stmt)
+                self._conn.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
+        except (OSError, sqlite3.Error, RecordError) as e:
             raise LedgerError(f"upload ledger in {folder}: expected a usable database, got {e}") \
                 from e
         self._lock = threading.Lock()
@@ -174,15 +211,14 @@ class UploadLedger:
     def store_batch(self, key_id: str, records: Sequence[EntryRecord], now: int) -> BatchOutcome:
         """Insert a whole batch atomically; records already received are ignored."""
 
+        rows = [record_to_row(r) for r in records]
+
         def tx(c: sqlite3.Connection) -> int:
             new = 0
-            for r in records:
+            for row in rows:
                 new += c.execute(
-                    "INSERT OR IGNORE INTO received (record_id, key_id, received_at, at, site, "
-                    "gate, outcome, reason, format, subject_hash, token_id) "
-                    "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                    (r.record_id, key_id, now, r.at, r.site, r.gate, r.outcome, r.reason,
-                     r.format, r.subject_hash, r.token_id),
+                    f"INSERT OR IGNORE INTO received ({_COLS}, key_id, received_at) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?)", (*row, key_id, now),
                 ).rowcount
             return new
 
@@ -194,24 +230,17 @@ class UploadLedger:
         return n
 
     def received_ids(self) -> set[str]:
-        return {str(r[0]) for r in self._read("SELECT record_id FROM received")}
+        rows = self._read("SELECT record_id FROM received")
+        return {str(uuid.UUID(bytes=r[0])) for r in rows if isinstance(r[0], bytes)}
 
     def received_records(self, limit: int = 1000, after_id: str = "") -> list[EntryRecord]:
         """Received records in record-id order, a page at a time."""
+        after = record_id_blob(after_id) if after_id else b""
         rows = self._read(
-            "SELECT record_id, at, site, gate, outcome, reason, format, subject_hash, token_id "
-            "FROM received WHERE record_id > ? ORDER BY record_id LIMIT ?",
-            (after_id, limit),
+            f"SELECT {_COLS} FROM received WHERE record_id > ? ORDER BY record_id LIMIT ?",
+            (after, limit),
         )
-        return [
-            EntryRecord(
-                record_id=str(r[0]), at=int(str(r[1])), site=str(r[2]),
-                gate=str(r[3]), outcome=str(r[4]), reason=str(r[5]), format=str(r[6]),
-                subject_hash=None if r[7] is None else str(r[7]),
-                token_id=None if r[8] is None else str(r[8]),
-            )
-            for r in rows
-        ]
+        return [record_from_row(r) for r in rows]
 
 
 def enroll_kiosk(service_data_dir: Path | str, pubkey: str, label: str = "kiosk") -> str:

@@ -34,13 +34,26 @@ import os
 import secrets
 import sqlite3
 import threading
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from codes import DeviceError
-from codes.wire import EntryRecord, RecordError, check_free_text, validate_record
+from codes.wire import (
+    MAX_GATE,
+    MAX_SITE,
+    ROW_COLUMNS,
+    EntryRecord,
+    RecordError,
+    check_free_text,
+    check_place_code,
+    check_place_pair,
+    record_from_row,
+    record_id_blob,
+    record_to_row,
+)
 
 
 class StoreError(DeviceError):
@@ -48,7 +61,7 @@ class StoreError(DeviceError):
 
 
 DB_FILE = "passkiosk.sqlite3"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: record ids and hashes stored as blobs
 DEFAULT_RETENTION_S = 14 * 24 * 3600
 DEFAULT_STALE_AFTER_S = 24 * 3600
 _BUSY_TIMEOUT_MS = 15_000
@@ -73,15 +86,15 @@ CREATE TABLE IF NOT EXISTS site_config (
     staff_pin_hash TEXT
 );
 CREATE TABLE IF NOT EXISTS entry_records (
-    record_id    TEXT PRIMARY KEY,
+    record_id    BLOB PRIMARY KEY,
     at           INTEGER NOT NULL,
     site         TEXT NOT NULL,
     gate         TEXT NOT NULL,
     outcome      TEXT NOT NULL,
     reason       TEXT NOT NULL,
     format       TEXT NOT NULL,
-    subject_hash TEXT,
-    token_id     TEXT,
+    subject_hash BLOB,
+    token_id     BLOB,
     uploaded_at  INTEGER
 );
 CREATE INDEX IF NOT EXISTS entry_records_queue ON entry_records (uploaded_at, at);
@@ -177,21 +190,25 @@ def _int(value: object) -> int:
     return value
 
 
-def _row_to_record(row: Sequence[object]) -> EntryRecord:
-    return EntryRecord(
-        record_id=str(row[0]),
-        at=_int(row[1]),
-        site=str(row[2]),
-        gate=str(row[3]),
-        outcome=str(row[4]),
-        reason=str(row[5]),
-        format=str(row[6]),
-        subject_hash=None if row[7] is None else str(row[7]),
-        token_id=None if row[8] is None else str(row[8]),
-    )
+_RECORD_COLS = ", ".join(ROW_COLUMNS)
 
 
-_RECORD_COLS = "record_id, at, site, gate, outcome, reason, format, subject_hash, token_id"
+def _migrate_1_to_2(tx: sqlite3.Connection) -> None:
+    """Version 1 kept record ids and hashes as text; rewrite them as blobs."""
+    tx.execute("ALTER TABLE entry_records RENAME TO entry_records_v1")
+    tx.execute("DROP INDEX IF EXISTS entry_records_queue")
+    for stmt in _SCHEMA.split(";"):
+        if "entry_records" in stmt and stmt.strip():
+            tx.execute(stmt)
+    cur = tx.execute(f"SELECT {_RECORD_COLS}, uploaded_at FROM entry_records_v1")
+    while rows := cur.fetchmany(1000):
+        tx.executemany(
+            f"INSERT INTO entry_records ({_RECORD_COLS}, uploaded_at) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?)",
+            [(record_id_blob(str(r[0])), *r[1:7],
+              None if r[7] is None else bytes.fromhex(str(r[7])),
+              None if r[8] is None else bytes.fromhex(str(r[8])), r[9]) for r in rows])
+    tx.execute("DROP TABLE entry_records_v1")
 
 
 class Store:
@@ -217,6 +234,8 @@ class Store:
                     "(written by a newer passkiosk)"
                 )
             with self.transaction() as tx:
+                if version == 1:
+                    _migrate_1_to_2(tx)
                 for stmt in _SCHEMA.split(";"):
                     if stmt.strip():
                         tx.execute(stmt)
@@ -346,8 +365,10 @@ class Store:
         )
 
     def save_site_config(self, cfg: SiteConfig) -> None:
-        check_free_text("site_id", cfg.site_id)
-        check_free_text("gate_id", cfg.gate_id)
+        # The site alphabet: what a record's site and gate may hold (no room for an ID number).
+        check_place_code("site_id", cfg.site_id, MAX_SITE)
+        check_place_code("gate_id", cfg.gate_id, MAX_GATE)
+        check_place_pair(cfg.site_id, cfg.gate_id)
         if cfg.service_url is not None:
             check_free_text("service_url", cfg.service_url, max_len=512)
         if cfg.stale_after_s <= 0 or cfg.retention_s <= 0:
@@ -400,13 +421,11 @@ class Store:
     def add_record(self, rec: EntryRecord) -> None:
         """Validate and durably write one record (its own transaction: when this returns, the
         record survives kill -9 and power loss). A record id already present is an error."""
-        validate_record(rec)
+        row = record_to_row(rec)
         try:
             with self.transaction() as tx:
                 tx.execute(
-                    f"INSERT INTO entry_records ({_RECORD_COLS}) VALUES (?,?,?,?,?,?,?,?,?)",
-                    (rec.record_id, rec.at, rec.site, rec.gate, rec.outcome, rec.reason,
-                     rec.format, rec.subject_hash, rec.token_id),
+                    f"INSERT INTO entry_records ({_RECORD_COLS}) VALUES (?,?,?,?,?,?,?,?,?)", row
                 )
         except StoreError as e:
             if isinstance(e.__cause__, sqlite3.IntegrityError):
@@ -416,9 +435,10 @@ class Store:
 
     def get_record(self, record_id: str) -> EntryRecord | None:
         rows = self._read(
-            f"SELECT {_RECORD_COLS} FROM entry_records WHERE record_id = ?", (record_id,)
+            f"SELECT {_RECORD_COLS} FROM entry_records WHERE record_id = ?",
+            (record_id_blob(record_id),),
         )
-        return _row_to_record(rows[0]) if rows else None
+        return record_from_row(rows[0]) if rows else None
 
     def pending_records(self, limit: int) -> list[EntryRecord]:
         """The oldest ``limit`` records not yet accepted by the service."""
@@ -427,7 +447,7 @@ class Store:
             "ORDER BY at, record_id LIMIT ?",
             (max(0, limit),),
         )
-        return [_row_to_record(r) for r in rows]
+        return [record_from_row(r) for r in rows]
 
     def mark_uploaded(self, record_ids: Sequence[str], at: int) -> int:
         """Mark records as accepted by the service (only after it said so). Returns how many
@@ -438,7 +458,7 @@ class Store:
                 changed += tx.execute(
                     "UPDATE entry_records SET uploaded_at = ? "
                     "WHERE record_id = ? AND uploaded_at IS NULL",
-                    (at, rid),
+                    (at, record_id_blob(rid)),
                 ).rowcount
         return changed
 
@@ -450,7 +470,8 @@ class Store:
         return RecordCounts(total=total, pending=pending, uploaded=total - pending)
 
     def all_record_ids(self) -> set[str]:
-        return {str(r[0]) for r in self._read("SELECT record_id FROM entry_records")}
+        rows = self._read("SELECT record_id FROM entry_records")
+        return {str(uuid.UUID(bytes=r[0])) for r in rows if isinstance(r[0], bytes)}
 
     def purge_uploaded(self, now: int, retention_s: int | None = None) -> int:
         """Delete records older than the retention time (site config, default 14 days) that the

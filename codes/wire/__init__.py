@@ -3,7 +3,8 @@
 Both sides import these and nothing of each other:
 
 - entry records (出入登记) and their upload batch: ``EntryRecord``, ``validate_record``,
-  ``record_from_verdict``, ``encode_batch``, ``decode_batch``, ``RecordError``;
+  ``record_from_verdict``, ``encode_batch``, ``decode_batch``, ``RecordError``, and their
+  storage row (``record_to_row``/``record_from_row``: ids and hashes as blobs);
 - the upload signature: ``signing_payload``, ``verify_signature``, ``parse_public_key``,
   ``key_id_of``, the ``H_*`` header names, ``UPLOAD_PATH``, ``MAX_SKEW_S``;
 - the revocation list files (PKRL) and the TUF target names: ``encode_header``,
@@ -29,16 +30,24 @@ from codes.wire._lists import (
 from codes.wire._records import (
     MAX_BATCH_COMPRESSED,
     MAX_BATCH_RECORDS,
+    MAX_GATE,
+    MAX_SITE,
+    ROW_COLUMNS,
     EntryRecord,
     RecordError,
     check_free_text,
+    check_place_code,
+    check_place_pair,
     decode_batch,
     encode_batch,
     looks_like_id_number,
     new_record_id,
     record_from_dict,
+    record_from_row,
     record_from_verdict,
+    record_id_blob,
     record_to_dict,
+    record_to_row,
     shown,
     validate_record,
 )
@@ -67,9 +76,12 @@ __all__ = [
     "MAGIC",
     "MAX_BATCH_COMPRESSED",
     "MAX_BATCH_RECORDS",
+    "MAX_GATE",
     "MAX_RECORDS",
+    "MAX_SITE",
     "MAX_SKEW_S",
     "RECORD_SIZE",
+    "ROW_COLUMNS",
     "SIGNATURE_HEADERS",
     "TRUST_TARGET",
     "UPLOAD_PATH",
@@ -80,6 +92,8 @@ __all__ = [
     "RecordError",
     "WireStatus",
     "check_free_text",
+    "check_place_code",
+    "check_place_pair",
     "decode_batch",
     "decode_header",
     "delta_target",
@@ -91,8 +105,11 @@ __all__ = [
     "new_record_id",
     "parse_public_key",
     "record_from_dict",
+    "record_from_row",
     "record_from_verdict",
+    "record_id_blob",
     "record_to_dict",
+    "record_to_row",
     "shown",
     "signing_payload",
     "validate_record",

@@ -15,6 +15,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import unicodedata
 import uuid
 import zlib
 from collections.abc import Iterable, Mapping
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from codes._errors import DeviceError
-from codes._verdict import Outcome, Verdict
+from codes._verdict import REASONS, Outcome, Verdict
 
 
 class RecordError(DeviceError):
@@ -30,16 +31,25 @@ class RecordError(DeviceError):
     carries something that looks like a raw ID number."""
 
 
-# An 18-character mainland resident ID number: 17 digits and a check character (GB 11643).
-# We reject anything that merely *looks* like one, checksum or not: a false refusal of an odd
-# site name is cheap, a leaked ID number is not.
-_ID_LIKE = re.compile(r"\d{17}[\dXx]")
+# Resident ID numbers: 18 characters (17 digits and a check character, GB 11643-1999) or the
+# legacy 15 digits (GB 11643-1989), possibly written with spaces, dashes or dots between the
+# digits, or in full-width digits (folded by NFKC first). We reject anything that merely *looks*
+# like one, checksum or not: a false refusal of odd text is cheap, a leaked ID number is not.
+_ID_LIKE = re.compile(r"\d(?:[ \-.]?\d){14,}(?:[ \-.]?[Xx])?", re.ASCII)
 _HEX32 = re.compile(r"[0-9a-f]{32}")
-_REASON = re.compile(r"[a-z0-9_]{1,40}")
-_FORMAT = re.compile(r"[A-Z0-9]{1,8}")
+_FORMATS = frozenset({"PK1", "HC1", "ID", "CARD"})
 _OUTCOMES = frozenset(o.value for o in Outcome)
+# Site and gate codes: letters of any script, ASCII digits, spaces, '-', '_' and '.', with at
+# most MAX_DIGIT_RUN digits in a row, and nothing ID-like in either or in both read together (as
+# they sit side by side in a database row): an ID number cannot be written into them, whole,
+# spaced out or split between the two.
+MAX_DIGIT_RUN = 6
+MAX_SITE = 32
+MAX_GATE = 16
+_PLACE_PUNCTUATION = frozenset("0123456789 -_.")
+_DIGIT_RUN = re.compile(rf"[0-9]{{{MAX_DIGIT_RUN + 1},}}")
 
-MAX_TEXT = 64  # site and gate names
+MAX_TEXT = 64  # labels and other short free text
 MAX_LINE = 1024  # one JSON line; a valid record is ~300 bytes
 MAX_BATCH_RECORDS = 5000
 MAX_BATCH_COMPRESSED = 2 * 1024 * 1024
@@ -50,8 +60,30 @@ _MAX_TIME = 4_102_444_800
 
 
 def looks_like_id_number(text: str) -> bool:
-    """True when text contains something shaped like an 18-character ID number."""
-    return _ID_LIKE.search(text) is not None
+    """True when text holds something shaped like an ID number (15 or 18 characters, also
+    spaced, dashed, dotted or in full-width digits)."""
+    return _ID_LIKE.search(unicodedata.normalize("NFKC", text)) is not None
+
+
+def check_place_pair(site: str, gate: str) -> None:
+    """A site and a gate code must not make an ID number when read together."""
+    if looks_like_id_number(site + gate) or looks_like_id_number(f"{site} {gate}"):
+        raise RecordError("site and gate: expected no ID number between them, got one split "
+                          "across the two")
+
+
+def check_place_code(what: str, text: object, max_len: int) -> str:
+    """A site or gate code in the site alphabet (see ``MAX_DIGIT_RUN``), or RecordError."""
+    if not isinstance(text, str) or not 1 <= len(text) <= max_len:
+        raise RecordError(f"{what}: expected 1..{max_len} characters, got {shown(text)}")
+    bad = [c for c in text if not (c.isalpha() or c in _PLACE_PUNCTUATION)]
+    if bad:
+        raise RecordError(f"{what}: expected letters, digits 0-9, space, '-', '_' or '.', "
+                          f"got {bad[0]!r}")
+    if _DIGIT_RUN.search(text) or looks_like_id_number(text):
+        raise RecordError(f"{what}: expected at most {MAX_DIGIT_RUN} digits in a row and no ID "
+                          "number, got more")
+    return text
 
 
 def shown(value: object, limit: int = 40) -> str:
@@ -102,16 +134,18 @@ def validate_record(rec: EntryRecord) -> EntryRecord:
         )
     if type(rec.at) is not int or not _MIN_TIME <= rec.at < _MAX_TIME:
         raise RecordError(f"at: expected epoch seconds in 2020..2100, got {shown(rec.at)}")
-    check_free_text("site", rec.site)
-    check_free_text("gate", rec.gate)
+    check_place_code("site", rec.site, MAX_SITE)
+    check_place_code("gate", rec.gate, MAX_GATE)
+    check_place_pair(rec.site, rec.gate)
     if rec.outcome not in _OUTCOMES:
         raise RecordError(f"outcome: expected one of {sorted(_OUTCOMES)}, got {shown(rec.outcome)}")
-    if not isinstance(rec.reason, str) or not _REASON.fullmatch(rec.reason):
-        raise RecordError(f"reason: expected a reason code [a-z0-9_], got {shown(rec.reason)}")
-    if not isinstance(rec.format, str) or not _FORMAT.fullmatch(rec.format):
-        raise RecordError(f"format: expected a format tag like PK1, got {shown(rec.format)}")
-    # Hash fields are exactly 32 hex characters, so an 18-character ID cannot hide in them;
-    # they are not run through the ID-like check (random hex has 18-digit runs ~0.3% of the time).
+    if rec.reason not in REASONS:
+        raise RecordError(f"reason: expected one of the reason codes, got {shown(rec.reason)}")
+    if rec.format not in _FORMATS:
+        raise RecordError(f"format: expected one of {sorted(_FORMATS)}, got {shown(rec.format)}")
+    # Hash fields are exactly 32 hex characters. Random hex may hold long digit runs, so they are
+    # not run through the ID-like check; instead storage keeps them (and the record id) as
+    # 16-byte blobs (``record_to_row``), where no run of ASCII digits can sit.
     for name, value in (("subject_hash", rec.subject_hash), ("token_id", rec.token_id)):
         if value is not None and (not isinstance(value, str) or not _HEX32.fullmatch(value)):
             raise RecordError(f"{name}: expected 32 lower-case hex characters, got {shown(value)}")
@@ -139,6 +173,50 @@ def record_from_verdict(verdict: Verdict, *, at: int, site: str, gate: str) -> E
             token_id=verdict.token_id,
         )
     )
+
+
+# The storage row of a record (both sides' SQLite tables, in this column order): the record
+# id and the two hashes as 16-byte blobs, the rest as on the wire.
+ROW_COLUMNS = ("record_id", "at", "site", "gate", "outcome", "reason", "format",
+               "subject_hash", "token_id")
+Row = tuple[bytes, int, str, str, str, str, str, bytes | None, bytes | None]
+
+
+def record_id_blob(record_id: str) -> bytes:
+    """The 16 stored bytes of a canonical record id (RecordError if it is not one)."""
+    try:
+        return uuid.UUID(record_id).bytes
+    except (ValueError, TypeError, AttributeError) as e:
+        raise RecordError(f"record_id: expected a UUID, got {shown(record_id)}") from e
+
+
+def record_to_row(rec: EntryRecord) -> Row:
+    """The storage row of a validated record."""
+    validate_record(rec)
+    return (record_id_blob(rec.record_id), rec.at, rec.site, rec.gate, rec.outcome, rec.reason,
+            rec.format, None if rec.subject_hash is None else bytes.fromhex(rec.subject_hash),
+            None if rec.token_id is None else bytes.fromhex(rec.token_id))
+
+
+def record_from_row(row: tuple[object, ...]) -> EntryRecord:
+    """The record of a storage row, validated again (a damaged row is a RecordError)."""
+    if len(row) != len(ROW_COLUMNS):
+        raise RecordError(f"record row: expected {len(ROW_COLUMNS)} columns, got {len(row)}")
+    rid, at, site, gate, outcome, reason, fmt, sh, tid = row
+
+    def blob(value: object, what: str) -> bytes:
+        if not isinstance(value, bytes) or len(value) != 16:
+            raise RecordError(f"stored {what}: expected 16 bytes, got {type(value).__name__}")
+        return value
+
+    return validate_record(EntryRecord(
+        record_id=str(uuid.UUID(bytes=blob(rid, "record_id"))),
+        at=at,  # type: ignore[arg-type]  # checked by validate_record
+        site=site, gate=gate, outcome=outcome, reason=reason,  # type: ignore[arg-type]
+        format=fmt,  # type: ignore[arg-type]
+        subject_hash=None if sh is None else blob(sh, "subject_hash").hex(),
+        token_id=None if tid is None else blob(tid, "token_id").hex(),
+    ))
 
 
 _FIELDS = ("record_id", "at", "site", "gate", "outcome", "reason", "format",

@@ -77,7 +77,7 @@ def test_duplicate_and_forbidden_records_write_nothing(store: Store) -> None:
     with pytest.raises(RecordError, match="duplicate"):
         store.add_record(r)
     with pytest.raises(RecordError, match="no ID number"):
-        store.add_record(mk(gate="11010519491231002X"))
+        store.add_record(mk(gate="1101051949123100"))
     assert store.record_counts().total == 1
 
 
@@ -226,3 +226,26 @@ def test_gui_and_sync_threads_write_concurrently(store: Store) -> None:
     assert store.record_counts().total == n
     assert store.record_counts().pending == 0
     assert store.all_record_ids() == set(written)
+
+
+def test_a_version_1_store_keeps_its_records_as_blobs(tmp_path: Path) -> None:
+    import sqlite3
+
+    rid = new_record_id()
+    conn = sqlite3.connect(tmp_path / DB_FILE)
+    conn.executescript(
+        "CREATE TABLE entry_records (record_id TEXT PRIMARY KEY, at INTEGER NOT NULL, "
+        "site TEXT NOT NULL, gate TEXT NOT NULL, outcome TEXT NOT NULL, reason TEXT NOT NULL, "
+        "format TEXT NOT NULL, subject_hash TEXT, token_id TEXT, uploaded_at INTEGER);"
+        "PRAGMA user_version = 1;")
+    conn.execute("INSERT INTO entry_records VALUES (?,?,?,?,?,?,?,?,?,NULL)",
+                 (rid, T0, "S1", "G1", "pass", "ok", "PK1", "ab" * 16, None))
+    conn.commit()
+    conn.close()
+    with Store(tmp_path) as s:
+        (got,) = s.pending_records(10)
+        assert (got.record_id, got.subject_hash, got.token_id) == (rid, "ab" * 16, None)
+        kind = s.connection().execute("SELECT typeof(record_id), typeof(subject_hash) "
+                                      "FROM entry_records").fetchone()
+        assert kind == ("blob", "blob")
+        assert s.connection().execute("PRAGMA user_version").fetchone()[0] == 2
