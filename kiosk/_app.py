@@ -12,7 +12,9 @@ from PySide6.QtWidgets import QApplication
 
 from codes import DeviceError
 
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
+# kiosk/assets is the installed copy of the top-level assets/ folder; in a checkout it is a
+# symlink to it, so one path serves the source tree, the venv and the wheel alike.
+ASSETS = Path(__file__).resolve().parent / "assets"
 TRANSLATIONS = ASSETS / "translations"
 LANGUAGES = ("zh_CN", "zh_HK", "en")
 DEFAULT_LANGUAGE = "zh_CN"
