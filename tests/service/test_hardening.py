@@ -98,14 +98,20 @@ def test_a_body_where_none_is_taken_is_never_read(service: ServiceState) -> None
 
 
 def test_an_unenrolled_upload_is_refused_before_its_body(service: ServiceState) -> None:
+    announced = 64 << 20  # far more than the socket buffers between us hold
     with BackgroundService(service.data_dir) as svc, _connect(_port(svc.url)) as s:
-        s.sendall(f"POST {UPLOAD_PATH} HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n"
+        s.sendall(f"POST {UPLOAD_PATH} HTTP/1.1\r\nHost: x\r\nContent-Length: {announced}\r\n"
                   "X-PK-Key-Id: 0011223344556677\r\nX-PK-Time: 1\r\nX-PK-Nonce: n\r\n"
                   "X-PK-Signature: AAAA\r\n\r\n".encode())
-        answer = b""
-        while chunk := s.recv(65536):
-            answer += chunk
+        answer = s.recv(65536)
         assert _status(answer) == 401 and b"enrolled" in answer
+        # The server closed without reading the body: sending it fails part way.
+        chunk, sent = b"\0" * (1 << 20), 0
+        with pytest.raises(OSError):
+            for _ in range(announced // len(chunk)):
+                s.sendall(chunk)
+                sent += len(chunk)
+        assert sent < announced
 
 
 def test_slow_headers_are_cut_at_the_deadline(service: ServiceState) -> None:
