@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-ORDER = ["codes-verify", "revindex", "camera", "readers-cards", "sync", "upload",
+ORDER = ["codes-verify", "revindex", "camera", "readers-cards", "sync", "upload", "attack",
          "printcard-wedge"]
 
 
