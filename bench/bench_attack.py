@@ -1,6 +1,7 @@
 """The service under two attacks that need no key, before and after the hardening.
 
-    .venv/bin/python bench/bench_attack.py [--before COMMIT] [--out docs/performance/attack.md]
+    .venv/bin/python bench/bench_attack.py [--before COMMIT] [--after COMMIT]
+        [--out docs/performance/attack.md]
 
 1. A deflate bomb: ``GET /healthz`` with ``Content-Encoding: deflate`` and a 1 MiB body that
    inflates to 1 GiB, sent by ``--attackers`` clients in a loop; meanwhile the time to serve
@@ -9,9 +10,10 @@
    half a request line and stay; meanwhile ``/healthz`` is probed, and the service's log size
    and traceback count are read afterwards.
 
-Each scenario runs against this checkout and against ``--before`` (a commit checked out with
-``git worktree`` into a temporary folder), each in its own ``python -m kiosk service`` process
-on 127.0.0.1. Results go to ``--out`` (then run ``bench/merge_performance.py``).
+Each scenario runs against ``--before`` and ``--after`` (commits checked out with
+``git worktree`` into a temporary folder; without ``--after``, this checkout), each in its own
+``python -m kiosk service`` process on 127.0.0.1. Results go to ``--out`` (then run
+``bench/merge_performance.py``).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import tempfile
 import threading
 import time
 import zlib
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -162,6 +165,23 @@ def slow_scenario(root: Path, conns: int, seconds: float) -> dict[str, float]:
             "tracebacks": log.count("Traceback")}
 
 
+@contextlib.contextmanager
+def checkout(commit: str | None) -> Iterator[Path]:
+    """This checkout when commit is None, else that commit in a temporary git worktree."""
+    if commit is None:
+        yield ROOT
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = Path(tmp) / "tree"
+        subprocess.run(["git", "worktree", "add", "--detach", str(tree), commit],
+                       cwd=ROOT, check=True, capture_output=True)
+        try:
+            yield tree
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT,
+                           check=False, capture_output=True)
+
+
 def run_all(root: Path, args: argparse.Namespace) -> tuple[dict[str, float], dict[str, float]]:
     return (bomb_scenario(root, args.attackers, args.seconds),
             slow_scenario(root, args.connections, args.seconds))
@@ -170,21 +190,16 @@ def run_all(root: Path, args: argparse.Namespace) -> tuple[dict[str, float], dic
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--before", default=DEFAULT_BEFORE)
+    p.add_argument("--after", help="a commit to measure instead of this checkout")
     p.add_argument("--attackers", type=int, default=1)
     p.add_argument("--connections", type=int, default=300)
     p.add_argument("--seconds", type=float, default=15.0)
     p.add_argument("--out", type=Path)
     args = p.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        old = Path(tmp) / "before"
-        subprocess.run(["git", "worktree", "add", "--detach", str(old), args.before],
-                       cwd=ROOT, check=True, capture_output=True)
-        try:
-            before = run_all(old, args)
-        finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT,
-                           check=False, capture_output=True)
-    after = run_all(ROOT, args)
+    with checkout(args.before) as old:
+        before = run_all(old, args)
+    with checkout(args.after) as new:
+        after = run_all(new, args)
     rows = [
         ("timestamp.json, no attack, median ms", "quiet_median_ms", 0),
         (f"timestamp.json under {args.attackers} bomb sender(s), median ms",
@@ -198,6 +213,7 @@ def main() -> None:
         ("service log, bytes", "log_bytes", 1),
         ("tracebacks in the log", "tracebacks", 1),
     ]
+    after_name = f"commit `{args.after}`" if args.after else "this checkout"
     cpu = platform.processor() or platform.machine()
     with contextlib.suppress(OSError):
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -208,8 +224,8 @@ def main() -> None:
         "## service/: attacks without a key (deflate bomb, slow connections)", "",
         f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         f"- Machine: {cpu}, {os.cpu_count()} cores, Python {platform.python_version()}",
-        f"- Command: `.venv/bin/python bench/bench_attack.py --seconds {args.seconds:g}`",
-        f"- Before: commit `{args.before}`; after: this checkout. Each service is a real "
+        f"- Command: `.venv/bin/python bench/bench_attack.py {' '.join(sys.argv[1:])}`",
+        f"- Before: commit `{args.before}`; after: {after_name}. Each service is a real "
         "`passkiosk service` process on 127.0.0.1; the slow-connection runs have "
         f"`RLIMIT_NOFILE` 256 and {args.connections} connections from 50 loopback addresses.",
         "- After, the slow connections fill the connection budget (the file limit less 64) "
@@ -217,6 +233,7 @@ def main() -> None:
         "instead of hanging, and are served again as soon as the deadline passes.", "",
         "| measure | before | after |", "|---|---:|---:|",
     ]
+
     def cell(v: float) -> str:
         if v != v:  # nan: no probe was answered at all
             return "none answered"
