@@ -14,10 +14,9 @@ from pathlib import Path
 
 
 def private_folder(folder: Path) -> None:
-    """Create ``folder`` (0700) or tighten an existing one to 0700."""
+    """Create ``folder`` 0700 if missing. An existing folder keeps the mode its admin gave it
+    (as on the kiosk): the files in it are 0600 whatever the folder's mode."""
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if folder.stat().st_mode & 0o077:
-        os.chmod(folder, 0o700)
 
 
 def connect_private(path: Path, *, timeout: float = 15.0,

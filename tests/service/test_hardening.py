@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from codes.wire import UPLOAD_PATH, EntryRecord, encode_batch, new_record_id
-from service import BackgroundService, HttpConfig, ServiceState, enroll_kiosk
+from service import BackgroundService, HttpConfig, ServiceState, UploadLedger, enroll_kiosk
 from sync._devicekey import load_or_create_device_key
 from tests.sync.servicekit import new_service, now
 
@@ -201,10 +201,14 @@ def test_service_files_are_private(service: ServiceState, tmp_path: Path) -> Non
 def test_loose_modes_are_tightened_on_open(service: ServiceState) -> None:
     data = service.data_dir
     os.chmod(data, 0o755)
-    os.chmod(data / "service.sqlite3", 0o644)
+    UploadLedger(data).close()
+    for name in ("service.sqlite3", "uploads.sqlite3"):
+        os.chmod(data / name, 0o644)
     ServiceState(data).close()
+    UploadLedger(data).close()
     assert stat.S_IMODE(data.stat().st_mode) == 0o755  # an existing folder is the admin's
-    assert stat.S_IMODE((data / "service.sqlite3").stat().st_mode) == 0o600
+    for name in ("service.sqlite3", "uploads.sqlite3"):
+        assert stat.S_IMODE((data / name).stat().st_mode) == 0o600, name
 
 
 def _free_port() -> int:
