@@ -1,4 +1,4 @@
-"""Benchmark of the province-scale revocation index (codes._revindex + sync._revfile).
+"""Benchmark of the province-scale revocation index (codes, codes.indexing + sync._revfile).
 
     .venv/bin/python bench/bench_revindex.py [--sizes 1000000 10000000] [--dir /tmp/pk-revbench]
 
@@ -52,7 +52,7 @@ def _counts(n: int) -> tuple[int, int, int]:
 def phase_build(n: int, work: Path) -> dict[str, object]:
     import numpy as np
 
-    from codes._revindex import EntryColumns, encode_columns
+    from codes.indexing import EntryColumns, encode_columns
     from sync._revfile import write_index_file
 
     rng = np.random.default_rng(SEED + n)
@@ -153,8 +153,7 @@ def phase_lookup(n: int, work: Path) -> dict[str, object]:
 def phase_delta(n: int, work: Path) -> dict[str, object]:
     import numpy as np
 
-    from codes._revindex import EntryKind, Put, Remove, RemoveKey, RevocationEntry
-    from codes._revocation_view import Severity
+    from codes import EntryKind, Put, Remove, RemoveKey, RevocationEntry, Severity
     from sync._revfile import apply_delta_file, open_index_file, write_index_file
 
     rng = np.random.default_rng(SEED + 7 * n)

@@ -3,7 +3,8 @@
 Text + trust + revocation + now in, a Verdict out: no clock, no files, no network, no Qt here.
 The one exception is ``write_atomic``/``atomic_file``/``install_atomic`` (``codes._atomic``), the
 crash-safe file replace both sides share; verification never imports it. The formats the kiosk
-and the service exchange are in ``codes.wire``.
+and the service exchange are in ``codes.wire``; building and merging revocation indexes (numpy,
+never needed to verify) in ``codes.indexing``.
 """
 
 from codes._atomic import atomic_file, install_atomic, remove_stale_temps, write_atomic
@@ -13,34 +14,37 @@ from codes._hashes import card_hash, subject_hash
 from codes._idnum import check_id18, mask_id, mask_name, normalize_id18
 from codes._issue import issue_pk1, kid_for_public_key
 from codes._lookup import lookup_card, lookup_id, lookup_subject_hash
-from codes._revindex import (
+from codes._rev import (
+    HEADER_SIZE,
     DeltaOp,
-    EntryColumns,
+    EncodedIndex,
     EntryKind,
+    IndexHeader,
     Put,
     Remove,
     RemoveKey,
     RevocationEntry,
     RevocationIndex,
     RevocationIndexError,
-    encode_columns,
-    encode_entries,
-    parse_delta,
-    parse_entries,
+    RevocationList,
+    RevocationView,
+    Severity,
+    StatusEntry,
+    parse_revocation_list,
 )
-from codes._revocation import RevocationList, parse_revocation_list
-from codes._revocation_view import RevocationView, Severity, StatusEntry
 from codes._timetext import parse_time
 from codes._trust import TrustedCert, TrustedKey, TrustStore, parse_trust_list
 from codes._verdict import REASONS, Kind, Outcome, Verdict
 from codes._verify import verify
 
 __all__ = [
+    "HEADER_SIZE",
     "REASONS",
     "DeltaOp",
     "DeviceError",
-    "EntryColumns",
+    "EncodedIndex",
     "EntryKind",
+    "IndexHeader",
     "Kind",
     "Outcome",
     "Put",
@@ -63,8 +67,6 @@ __all__ = [
     "base45_encode",
     "card_hash",
     "check_id18",
-    "encode_columns",
-    "encode_entries",
     "install_atomic",
     "issue_pk1",
     "kid_for_public_key",
@@ -74,8 +76,6 @@ __all__ = [
     "mask_id",
     "mask_name",
     "normalize_id18",
-    "parse_delta",
-    "parse_entries",
     "parse_revocation_list",
     "parse_time",
     "parse_trust_list",

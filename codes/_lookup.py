@@ -6,7 +6,7 @@ from codes._errors import TokenError
 from codes._hashes import card_hash, normalize_serial
 from codes._hashes import subject_hash as _subject_hash
 from codes._idnum import mask_id, require_id18
-from codes._revocation_view import RevocationView, Severity, StatusEntry
+from codes._rev import RevocationView, Severity, StatusEntry
 from codes._verdict import Outcome, Verdict
 
 _OUTCOME = {Severity.RED: Outcome.DENY, Severity.YELLOW: Outcome.ATTENTION}

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from codes._cbor import OtherKey, decode_item, encode
 from codes._envelope import unwrap
 from codes._errors import TokenError
-from codes._revocation_view import RevocationView, Severity
+from codes._rev import RevocationView, Severity
 from codes._trust import ALG_EDDSA, ALG_ES256, TrustedKey, TrustStore
 from codes._verdict import Kind, Outcome, Verdict
 

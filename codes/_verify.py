@@ -7,8 +7,7 @@ from codes._hc1 import PREFIX as HC1_PREFIX
 from codes._hc1 import verify_hc1
 from codes._pk1 import PREFIX as PK1_PREFIX
 from codes._pk1 import verify_pk1
-from codes._revocation import EMPTY_REVOCATION
-from codes._revocation_view import RevocationView
+from codes._rev import EMPTY_REVOCATION, RevocationView
 from codes._trust import TrustStore
 from codes._verdict import Outcome, Verdict
 

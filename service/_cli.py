@@ -22,8 +22,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import codes
-from codes import DeviceError, Kind, TokenError, parse_time
-from codes.wire import EntryType, WireStatus
+from codes import DeviceError, EntryKind, Kind, Severity, TokenError, parse_time
 from service._ledger import enroll_kiosk
 from service._printcard import render_offline_card
 from service._state import ServiceState
@@ -169,8 +168,8 @@ def _issue(args: argparse.Namespace) -> int:
 
 def _revoke(args: argparse.Namespace) -> int:
     now = _now(args)
-    status = {"red": WireStatus.RED, "yellow": WireStatus.YELLOW, "green": WireStatus.REMOVED,
-              "revoked": WireStatus.REVOKED}[args.status]
+    status = {"red": Severity.RED, "yellow": Severity.YELLOW, "green": Severity.GREEN,
+              "revoked": Severity.REVOKED}[args.status]
     if args.token is not None:
         try:
             key = bytes.fromhex(args.token)
@@ -178,19 +177,19 @@ def _revoke(args: argparse.Namespace) -> int:
             key = b""
         if len(key) != 16:
             raise UsageError(f"--token: expected 32 hex characters, got {args.token[:40]!r}")
-        etype, shown = EntryType.TOKEN, f"token {key.hex()}"
+        etype, shown = EntryKind.TOKEN, f"token {key.hex()}"
     elif args.id18 is not None:
         if not codes.check_id18(args.id18, now):
             raise UsageError("--id: expected a valid 18-character ID number")
         key = codes.subject_hash(args.id18)
-        etype, shown = EntryType.SUBJECT, f"subject {key.hex()}"
+        etype, shown = EntryKind.SUBJECT, f"subject {key.hex()}"
     else:
         try:
             key = codes.card_hash(args.card_serial)
         except TokenError:
             raise UsageError(f"--card-serial: expected 16 hex characters, "
                              f"got {args.card_serial[:40]!r}") from None
-        etype, shown = EntryType.CARD, f"card {key.hex()}"
+        etype, shown = EntryKind.CARD, f"card {key.hex()}"
     with _state(args) as st:
         st.revoke(etype, key, status, now=now)
     print(f"{shown}: {args.status} from {now}; run `passkiosk service publish` to ship it")

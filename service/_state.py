@@ -30,13 +30,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import codes
-from codes import DeviceError, Kind, TokenError, atomic_file, write_atomic
+from codes import DeviceError, EntryKind, Kind, Severity, TokenError, atomic_file, write_atomic
 from codes.wire import (
     FULL_TARGET,
     HEADER,
     TRUST_TARGET,
-    EntryType,
-    WireStatus,
     delta_target,
     encode_header,
     encode_records,
@@ -214,21 +212,21 @@ class ServiceState:
     def issued_count(self) -> int:
         return int(self._conn.execute("SELECT count(*) FROM issued").fetchone()[0])
 
-    def revoke(self, entry_type: EntryType, key: bytes, status: WireStatus, *, now: int) -> None:
+    def revoke(self, entry_type: EntryKind, key: bytes, status: Severity, *, now: int) -> None:
         """Record a status change for a token, subject or card; it ships with the next publish.
 
         Tokens can only be revoked; subjects and cards take yellow or red, or REMOVED (lifted).
         """
         if len(key) != 16:
             raise TokenError("malformed", f"expected a 16-byte key, got {len(key)} bytes")
-        if entry_type is EntryType.TOKEN and status is not WireStatus.REVOKED:
+        if entry_type is EntryKind.TOKEN and status is not Severity.REVOKED:
             raise TokenError("malformed", f"expected status revoked for a token, got "
                                           f"{status.name.lower()}")
-        if entry_type is not EntryType.TOKEN and status is WireStatus.REVOKED:
+        if entry_type is not EntryKind.TOKEN and status is Severity.REVOKED:
             raise TokenError("malformed", "expected red, yellow or green for a subject or card, "
                                           "got revoked (that is for --token)")
         with self._tx() as c:
-            if status is WireStatus.REMOVED:
+            if status is Severity.GREEN:
                 c.execute("DELETE FROM entries WHERE type=? AND key=?", (int(entry_type), key))
             else:
                 c.execute("INSERT OR REPLACE INTO entries VALUES (?,?,?,?)",
@@ -258,7 +256,7 @@ class ServiceState:
     def counts(self) -> dict[str, int]:
         out = {"token": 0, "subject": 0, "card": 0}
         for t, n in self._conn.execute("SELECT type, count(*) FROM entries GROUP BY type"):
-            out[EntryType(t).name.lower()] = int(n)
+            out[EntryKind(t).name.lower()] = int(n)
         return out
 
     def list_version(self) -> int:

@@ -1,6 +1,7 @@
 """Revocation index files: atomic write, mmap open, delta apply by atomic swap.
 
-The index format and all computation live in ``codes._revindex`` (sans-IO); this module only
+The index format and all computation live in ``codes`` (lookups) and ``codes.indexing``
+(building, merging), sans-IO; this module only
 moves bytes between it and the disk. The rule that keeps a kiosk safe through power cuts: a
 file at ``path`` is never modified in place. New content goes to a temporary file in the same
 directory, is fsynced, renamed over ``path`` (atomic on POSIX) and the directory is fsynced, so
@@ -16,17 +17,19 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from codes import DeviceError, atomic_file, remove_stale_temps
-from codes._revindex import (
+from codes import (
     HEADER_SIZE,
     DeltaOp,
+    DeviceError,
     EncodedIndex,
     IndexHeader,
     RevocationEntry,
     RevocationIndex,
     RevocationIndexError,
-    encode_entries,
+    atomic_file,
+    remove_stale_temps,
 )
+from codes.indexing import apply_delta, encode_entries
 
 _READ_CHUNK = 1 << 20
 
@@ -125,7 +128,7 @@ def apply_delta_file(path: str | os.PathLike[str], ops: Iterable[DeltaOp], *,
         # The merge reads every page anyway; check the CRC there: a damaged index must not be
         # carried forward into the new version.
         old.check_body()
-        content = old.apply_delta(ops, version=version)
+        content = apply_delta(old, ops, version=version)
         write_index_file(path, content)
     finally:
         content = None  # drops the views into the old mapping so it can be unmapped

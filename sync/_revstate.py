@@ -17,28 +17,26 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from codes import Severity, TokenError
-from codes._revindex import (
+from codes import (
     HEADER_SIZE,
     DeltaOp,
-    EntryColumns,
     EntryKind,
     IndexHeader,
     Put,
     RemoveKey,
     RevocationEntry,
     RevocationIndex,
-    encode_columns,
+    Severity,
+    TokenError,
 )
-from codes.wire import HEADER, EntryType, ListHeader, WireStatus, decode_header
+from codes.indexing import EntryColumns, encode_columns
+from codes.wire import HEADER, ListHeader, decode_header
 from sync._revfile import apply_delta_file, open_index_file, write_index_file
 
 INDEX_FILE = "revocations.pkridx"
 # A delta is applied record by record in Python; the service caps what it publishes as a delta
 # (KEEP_DELTAS) and a bigger jump takes the full snapshot, so 5 M records is a safe ceiling.
 MAX_DELTA_RECORDS = 5_000_000
-_KIND = {EntryType.TOKEN: EntryKind.TOKEN, EntryType.SUBJECT: EntryKind.SUBJECT,
-         EntryType.CARD: EntryKind.CARD}
 
 
 RECORD_DTYPE = np.dtype([("type", "u1"), ("status", "u1"), ("key", "V16"), ("since", ">i8")])
@@ -55,12 +53,12 @@ def decode_records(data: bytes | memoryview, header: ListHeader,
     if int(body["type"].max()) > 2:
         raise TokenError("malformed", f"expected record type 0..2, got {int(body['type'].max())}")
     status = body["status"]
-    tokens = body["type"] == EntryType.TOKEN
-    if np.any(tokens & (status != WireStatus.REVOKED) & (status != WireStatus.REMOVED)) or \
-            np.any(~tokens & (status == WireStatus.REVOKED)) or int(status.max()) > 3:
+    tokens = body["type"] == EntryKind.TOKEN
+    if np.any(tokens & (status != Severity.REVOKED) & (status != Severity.GREEN)) or \
+            np.any(~tokens & (status == Severity.REVOKED)) or int(status.max()) > 3:
         raise TokenError("malformed", "expected token records with status revoked/removed and "
                                       "subject/card records with yellow/red/removed")
-    if not delta and np.any(status == WireStatus.REMOVED):
+    if not delta and np.any(status == Severity.GREEN):
         raise TokenError("malformed", "expected no 'removed' records in a full snapshot")
     if np.any(body["since"] < 0):
         raise TokenError("malformed", "expected since >= 0 in every record")
@@ -133,16 +131,16 @@ class RevocationState:
     def install_full(self, wire: Path, *, expect_version: int) -> None:
         """Replace the index with a full snapshot (vectorised: 10 M records in seconds)."""
         buf, header = _read_wire(wire, kind="full", expect_version=expect_version)
-        cols: dict[EntryType, EntryColumns] = {}
+        cols: dict[EntryKind, EntryColumns] = {}
         try:
             rec = decode_records(memoryview(buf), header, delta=False)
             # Records are sorted by type: each type is one slice (a view, no copy); only the
             # columns the index needs are copied out, and the map is released before the build.
             bounds = np.searchsorted(rec["type"], [0, 1, 2, 3]).tolist()
-            for t in EntryType:
+            for t in EntryKind:
                 sel = rec[bounds[t]:bounds[t + 1]]
                 keys = np.ascontiguousarray(sel["key"]).view(np.uint8).reshape(-1, 16)
-                if t is EntryType.TOKEN:
+                if t is EntryKind.TOKEN:
                     cols[t] = EntryColumns(keys)
                 else:
                     cols[t] = EntryColumns(keys, sel["status"].astype(np.uint8),
@@ -151,8 +149,8 @@ class RevocationState:
             del rec
         finally:
             _close(buf)
-        encoded = encode_columns(cols[EntryType.TOKEN], cols[EntryType.SUBJECT],
-                                 cols[EntryType.CARD], version=header.version)
+        encoded = encode_columns(cols[EntryKind.TOKEN], cols[EntryKind.SUBJECT],
+                                 cols[EntryKind.CARD], version=header.version)
         del cols
         self.directory.mkdir(parents=True, exist_ok=True)
         write_index_file(self.path, encoded)
@@ -181,11 +179,11 @@ def _delta_ops(rec: npt.NDArray[np.void]) -> list[DeltaOp]:
     ops: list[DeltaOp] = []
     for t, status, key, since in zip(rec["type"].tolist(), rec["status"].tolist(),
                                      rec["key"].tolist(), rec["since"].tolist(), strict=True):
-        kind = _KIND[EntryType(t)]
+        kind = EntryKind(t)
         ops.append(RemoveKey(kind, key))
-        if status == WireStatus.REVOKED:
+        if status == Severity.REVOKED:
             ops.append(Put(RevocationEntry(kind, key)))
-        elif status != WireStatus.REMOVED:
+        elif status != Severity.GREEN:
             ops.append(Put(RevocationEntry(kind, key, Severity(status), since)))
     return ops
 

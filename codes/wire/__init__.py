@@ -8,8 +8,8 @@ Both sides import these and nothing of each other:
 - the upload signature: ``signing_payload``, ``verify_signature``, ``parse_public_key``,
   ``key_id_of``, the ``H_*`` header names, ``UPLOAD_PATH``, ``MAX_SKEW_S``;
 - the revocation list files (PKRL) and the TUF target names: ``encode_header``,
-  ``decode_header``, ``encode_records``, ``EntryType``, ``WireStatus``, ``TRUST_TARGET``,
-  ``FULL_TARGET``, ``delta_target``.
+  ``decode_header``, ``encode_records``, ``TRUST_TARGET``, ``FULL_TARGET``, ``delta_target``
+  (their numbers are ``codes.EntryKind`` and ``codes.Severity``: one vocabulary everywhere).
 """
 
 from codes.wire._lists import (
@@ -19,9 +19,7 @@ from codes.wire._lists import (
     MAX_RECORDS,
     RECORD_SIZE,
     TRUST_TARGET,
-    EntryType,
     ListHeader,
-    WireStatus,
     decode_header,
     delta_target,
     encode_header,
@@ -87,10 +85,8 @@ __all__ = [
     "UPLOAD_PATH",
     "DeviceKeyError",
     "EntryRecord",
-    "EntryType",
     "ListHeader",
     "RecordError",
-    "WireStatus",
     "check_free_text",
     "check_place_code",
     "check_place_pair",

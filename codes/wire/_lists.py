@@ -8,8 +8,9 @@ the parser still caps sizes and checks every field (a bug upstream must not beco
     header (32 bytes, big-endian): magic "PKRL" | u8 format = 1 | u8 kind (0 full, 1 delta)
                                    | u16 zero | u64 base version (0 for a full snapshot)
                                    | u64 version | u64 record count
-    record (26 bytes):             u8 type (0 token, 1 subject, 2 card)
-                                   | u8 status (0 removed, 1 yellow, 2 red, 3 revoked token)
+    record (26 bytes):             u8 type (``codes.EntryKind``: 0 token, 1 subject, 2 card)
+                                   | u8 status (``codes.Severity``: 0 green = entry lifted,
+                                   |   1 yellow, 2 red, 3 revoked token)
                                    | 16-byte key (cti, sh or ch) | i64 since (epoch seconds)
 
 Records are sorted by (type, key) and unique, so a delta applies as a sorted merge and a full
@@ -18,7 +19,6 @@ snapshot is already in index order. ``status 0`` appears only in deltas: the ent
 
 from __future__ import annotations
 
-import enum
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -39,19 +39,6 @@ FULL_TARGET = "revocation/full.pkrl"
 def delta_target(version: int) -> str:
     """Target path of the delta that takes the list from version - 1 to version."""
     return f"revocation/delta-{version:010d}.pkrl"
-
-
-class EntryType(enum.IntEnum):
-    TOKEN = 0
-    SUBJECT = 1
-    CARD = 2
-
-
-class WireStatus(enum.IntEnum):
-    REMOVED = 0
-    YELLOW = 1
-    RED = 2
-    REVOKED = 3
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""The province-scale revocation index (codes._revindex) against a dict-based oracle."""
+"""The province-scale revocation index (codes, codes.indexing) against a dict-based oracle."""
 
 from __future__ import annotations
 
@@ -13,11 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from codes._errors import DeviceError, TokenError
-from codes._revindex import (
+from codes import (
     HEADER_SIZE,
     DeltaOp,
-    EntryColumns,
     EntryKind,
     IndexHeader,
     Put,
@@ -26,12 +24,13 @@ from codes._revindex import (
     RevocationEntry,
     RevocationIndex,
     RevocationIndexError,
-    encode_columns,
-    encode_entries,
-    parse_delta,
-    parse_entries,
+    RevocationView,
+    Severity,
+    StatusEntry,
 )
-from codes._revocation_view import RevocationView, Severity, StatusEntry
+from codes._errors import DeviceError, TokenError
+from codes.indexing import EntryColumns, apply_delta, encode_columns, encode_entries
+from tests.codes.revdelta import parse_delta, parse_entries
 
 T, S, C = EntryKind.TOKEN, EntryKind.SUBJECT, EntryKind.CARD
 YELLOW, RED = Severity.YELLOW, Severity.RED
@@ -152,7 +151,7 @@ def test_deltas_match_oracle(entries: list[RevocationEntry], deltas: list[list[D
     index = build(entries, version=1)
     oracle = Oracle.built(entries)
     for n, ops in enumerate(deltas, 2):
-        index = RevocationIndex(index.apply_delta(ops, version=n).to_bytes())
+        index = RevocationIndex(apply_delta(index, ops, version=n).to_bytes())
         oracle.apply(ops)
         assert index.version == n
         assert_same(index, oracle, ALL_KEYS)
@@ -185,7 +184,7 @@ def test_random_keys_many_entries_and_big_delta() -> None:
         else:
             ops.append(RemoveKey(kind, k))
         probe.append(k)
-    new = RevocationIndex(index.apply_delta(ops).to_bytes())
+    new = RevocationIndex(apply_delta(index, ops).to_bytes())
     oracle.apply(ops)
     assert_same(new, oracle, probe)
     # The old index is untouched by applying a delta.
@@ -225,7 +224,8 @@ def test_empty_index() -> None:
     assert index.subject_entries(key) == ()
     assert index.card_entries(key) == ()
     assert list(index.entries()) == []
-    assert_same(RevocationIndex(index.apply_delta([RemoveKey(S, key)]).to_bytes()), Oracle(), [key])
+    emptied = apply_delta(index, [RemoveKey(S, key)])
+    assert_same(RevocationIndex(emptied.to_bytes()), Oracle(), [key])
 
 
 def test_several_entries_per_subject_in_since_order_and_duplicates() -> None:
@@ -250,7 +250,7 @@ def test_several_entries_per_subject_in_since_order_and_duplicates() -> None:
     assert len(index) == 4
     # A put with an existing (key, since) replaces the status; other since values stay.
     new = RevocationIndex(
-        index.apply_delta([Put(RevocationEntry(S, k, YELLOW, 20)), Remove(S, k, 10)]).to_bytes()
+        apply_delta(index, [Put(RevocationEntry(S, k, YELLOW, 20)), Remove(S, k, 10)]).to_bytes()
     )
     assert new.subject_entries(k) == (StatusEntry(YELLOW, 20), StatusEntry(RED, 30))
 
@@ -261,7 +261,7 @@ def test_since_beyond_u32_and_negative_round_trip() -> None:
     index = build([RevocationEntry(C, k, RED, s) for s in sinces])
     assert [e.since for e in index.card_entries(k)] == sinces
     narrow = build([RevocationEntry(C, k, RED, 5)])
-    wide = RevocationIndex(narrow.apply_delta([Put(RevocationEntry(C, k, YELLOW, -3))]).to_bytes())
+    wide = RevocationIndex(apply_delta(narrow, [Put(RevocationEntry(C, k, YELLOW, -3))]).to_bytes())
     assert wide.card_entries(k) == (StatusEntry(YELLOW, -3), StatusEntry(RED, 5))
 
 
@@ -338,7 +338,7 @@ def test_flipped_body_byte_fails_the_crc() -> None:
     data = bytearray(_sample())
     index = RevocationIndex(bytes(data))
     index.check_body()
-    data[index._layouts[0].keys_off + 3] ^= 0x40
+    data[index.layouts[0].keys_off + 3] ^= 0x40
     index = RevocationIndex(bytes(data))  # structure still fine...
     with pytest.raises(RevocationIndexError, match="CRC-32"):
         index.check_body()  # ...the CRC is not
@@ -350,7 +350,7 @@ def test_flipped_body_byte_fails_the_crc() -> None:
 def test_corrupt_status_byte_is_our_error_at_lookup() -> None:
     data = bytearray(_sample())
     index = RevocationIndex(bytes(data))
-    status_at = index._layouts[1].status_off
+    status_at = index.layouts[1].status_off
     data[status_at] = 9
     with pytest.raises(RevocationIndexError, match="status"):
         RevocationIndex(bytes(data)).subject_entries(bytes(range(16)))
@@ -553,3 +553,25 @@ def test_verify_and_lookups_agree_with_the_in_memory_list(shared_dir: Path) -> N
             assert got == lookup_card(case["serial"], small, case["now"]), case["name"]
         assert (got.outcome, got.reason) == (case["expected"]["outcome"],
                                              case["expected"]["reason"]), case["name"]
+
+
+def test_verify_and_lookups_load_no_numpy(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    index_file = tmp_path / "index"
+    index_file.write_bytes(encode_entries([RevocationEntry(S, bytes(16), RED, 5)]).to_bytes())
+    code = (
+        "import sys\n"
+        "import codes, codes.wire\n"
+        "from pathlib import Path\n"
+        f"index = codes.RevocationIndex(Path({str(index_file)!r}).read_bytes())\n"
+        "assert index.subject_entries(bytes(16))[0].status == codes.Severity.RED\n"
+        "assert codes.verify('PK1:AAAA', codes.TrustStore(), index, 1_800_000_000).reason\n"
+        "codes.lookup_id('11010519491231002X', index, 1_800_000_000)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'numpy'))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, cwd=Path(__file__).resolve().parents[2], check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -10,8 +10,8 @@ import pytest
 from tuf.api.metadata import Metadata, Targets
 
 import codes
-from codes import Kind, Outcome, RevocationList, TokenError, parse_trust_list
-from codes.wire import FULL_TARGET, TRUST_TARGET, EntryType, WireStatus, delta_target
+from codes import EntryKind, Kind, Outcome, RevocationList, Severity, TokenError, parse_trust_list
+from codes.wire import FULL_TARGET, TRUST_TARGET, delta_target
 from service._repo import Expiry
 from service._state import DB_FILE, PublishConfig, ServiceState
 from tests.sync.servicekit import make_id18, new_service, now
@@ -81,22 +81,22 @@ def test_issue_refuses_long_lifetimes_and_bad_ids(service: ServiceState) -> None
 
 def test_revoke_validates_status_per_type(service: ServiceState) -> None:
     with pytest.raises(TokenError, match="revoked for a token"):
-        service.revoke(EntryType.TOKEN, bytes(16), WireStatus.RED, now=now())
+        service.revoke(EntryKind.TOKEN, bytes(16), Severity.RED, now=now())
     with pytest.raises(TokenError, match="for --token"):
-        service.revoke(EntryType.SUBJECT, bytes(16), WireStatus.REVOKED, now=now())
+        service.revoke(EntryKind.SUBJECT, bytes(16), Severity.REVOKED, now=now())
     with pytest.raises(TokenError, match="16-byte"):
-        service.revoke(EntryType.CARD, bytes(8), WireStatus.RED, now=now())
+        service.revoke(EntryKind.CARD, bytes(8), Severity.RED, now=now())
 
 
 def test_publish_cuts_deltas_with_last_change_winning(service: ServiceState) -> None:
     t = now()
     a, b = bytes([1] * 16), bytes([2] * 16)
-    service.revoke(EntryType.SUBJECT, a, WireStatus.YELLOW, now=t)
-    service.revoke(EntryType.SUBJECT, a, WireStatus.RED, now=t + 1)
-    service.revoke(EntryType.CARD, b, WireStatus.RED, now=t)
+    service.revoke(EntryKind.SUBJECT, a, Severity.YELLOW, now=t)
+    service.revoke(EntryKind.SUBJECT, a, Severity.RED, now=t + 1)
+    service.revoke(EntryKind.CARD, b, Severity.RED, now=t)
     res = service.publish(now=t + 2)
     assert (res.version, res.delta_records, res.full_records) == (2, 2, 2)
-    service.revoke(EntryType.CARD, b, WireStatus.REMOVED, now=t + 3)
+    service.revoke(EntryKind.CARD, b, Severity.GREEN, now=t + 3)
     res = service.publish(now=t + 4)
     assert (res.version, res.delta_records, res.full_records) == (3, 1, 1)
     assert service.counts() == {"token": 0, "subject": 1, "card": 0}
@@ -123,7 +123,7 @@ def test_old_deltas_leave_the_targets_and_files_are_pruned(tmp_path: Path,
 
 def test_publish_interrupted_after_commit_is_redone(service: ServiceState,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    service.revoke(EntryType.TOKEN, bytes([9] * 16), WireStatus.REVOKED, now=now())
+    service.revoke(EntryKind.TOKEN, bytes([9] * 16), Severity.REVOKED, now=now())
 
     def crash(*a: object, **k: object) -> int:
         raise OSError("disk full (injected)")

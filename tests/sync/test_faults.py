@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 
 import codes
-from codes import Outcome
-from codes.wire import EntryType, WireStatus
+from codes import EntryKind, Outcome, Severity
 from service import BackgroundService, ServiceState
 from service._repo import Expiry
 from sync._pull import KioskLists, SyncError, pull
@@ -37,12 +36,12 @@ def world(tmp_path: Path) -> Iterator[World]:
     """A kiosk synced at list version 2 (RED_ID is red), and a newer version 3 published."""
     st = new_service(tmp_path / "svc")
     st.bulk_load(iter([(0, i.to_bytes(16, "big"), 3, 1) for i in range(20)]))
-    st.revoke(EntryType.SUBJECT, codes.subject_hash(RED_ID), WireStatus.RED, now=now())
+    st.revoke(EntryKind.SUBJECT, codes.subject_hash(RED_ID), Severity.RED, now=now())
     st.publish(now=now())
     with BackgroundService(st.data_dir) as svc:
         kiosk = tmp_path / "kiosk"
         assert sync_kiosk(kiosk, svc.url, st).state.revocation_version == 2
-        st.revoke(EntryType.SUBJECT, codes.subject_hash(RED_ID), WireStatus.REMOVED, now=now())
+        st.revoke(EntryKind.SUBJECT, codes.subject_hash(RED_ID), Severity.GREEN, now=now())
         st.publish(now=now())
         yield World(st, svc.url, kiosk, KioskLists(kiosk))
     st.close()

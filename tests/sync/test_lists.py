@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from codes import Outcome, TokenError, Verdict
-from codes.wire import HEADER, EntryType, WireStatus, decode_header, encode_header, encode_records
+from codes import EntryKind, Outcome, Severity, TokenError, Verdict
+from codes.wire import HEADER, decode_header, encode_header, encode_records
 from sync._lists import ListState, apply_stale_policy
 from sync._revstate import decode_records
 
@@ -88,7 +88,7 @@ def test_removed_allowed_in_delta() -> None:
 
 def test_header_size() -> None:
     assert HEADER.size == 32
-    assert EntryType.CARD == 2 and WireStatus.REVOKED == 3
+    assert EntryKind.CARD == 2 and Severity.REVOKED == 3
 
 
 # -- freshness ---------------------------------------------------------------------------

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 import codes
-from codes import Kind, Outcome
-from codes.wire import EntryType, WireStatus
+from codes import EntryKind, Kind, Outcome, Severity
 from service import BackgroundService, PublishConfig, ServiceState
 from sync._pull import KioskLists, SyncError, pull
 from tests.sync.servicekit import make_id18, new_service, now, root_of, sync_kiosk
@@ -46,10 +45,10 @@ def test_first_sync_then_deltas_then_verify(served: tuple[ServiceState, str],
         v = codes.verify(tok.text, lists.trust_store(), rev, now())
     assert (v.outcome, v.reason) == (Outcome.PASS, "ok")
 
-    st.revoke(EntryType.SUBJECT, codes.subject_hash(id_red), WireStatus.RED, now=now())
-    st.revoke(EntryType.CARD, codes.card_hash("0123456789ABCDEF"), WireStatus.YELLOW, now=now())
+    st.revoke(EntryKind.SUBJECT, codes.subject_hash(id_red), Severity.RED, now=now())
+    st.revoke(EntryKind.CARD, codes.card_hash("0123456789ABCDEF"), Severity.YELLOW, now=now())
     st.publish(now=now())
-    st.revoke(EntryType.TOKEN, bytes.fromhex(tok_ok.cti), WireStatus.REVOKED, now=now())
+    st.revoke(EntryKind.TOKEN, bytes.fromhex(tok_ok.cti), Severity.REVOKED, now=now())
     st.publish(now=now())
 
     second = pull(kiosk, url, now=now())  # anchor already on disk
@@ -79,10 +78,10 @@ def test_lifting_a_status_reaches_the_kiosk(served: tuple[ServiceState, str],
     kiosk = tmp_path / "k"
     sh = codes.subject_hash(make_id18(3))
     st.bulk_load(iter([(0, i.to_bytes(16, "big"), 3, 1) for i in range(10)]))
-    st.revoke(EntryType.SUBJECT, sh, WireStatus.RED, now=now())
+    st.revoke(EntryKind.SUBJECT, sh, Severity.RED, now=now())
     st.publish(now=now())
     sync_kiosk(kiosk, url, st)
-    st.revoke(EntryType.SUBJECT, sh, WireStatus.REMOVED, now=now())
+    st.revoke(EntryKind.SUBJECT, sh, Severity.GREEN, now=now())
     st.publish(now=now())
     res = pull(kiosk, url, now=now())
     assert res.applied == ("delta 3",) and res.state.subject_entries == 0
@@ -95,7 +94,7 @@ def test_far_behind_kiosk_takes_the_full_snapshot(served: tuple[ServiceState, st
     sync_kiosk(kiosk, url, st)
     with ServiceState(st.data_dir, config=PublishConfig(keep_deltas=2)) as few_deltas:
         for i in range(4):
-            few_deltas.revoke(EntryType.CARD, bytes([i] * 16), WireStatus.RED, now=now())
+            few_deltas.revoke(EntryKind.CARD, bytes([i] * 16), Severity.RED, now=now())
             few_deltas.publish(now=now())
     res = pull(kiosk, url, now=now())
     assert res.applied == ("full 5",) and res.state.card_entries == 4

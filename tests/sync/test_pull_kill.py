@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from codes.wire import EntryType, WireStatus
+from codes import EntryKind, Severity
 from service import BackgroundService
 from sync._pull import KioskLists, pull
 from sync._revfile import open_index_file
@@ -49,7 +49,7 @@ def test_kill_during_sync_leaves_a_whole_version(tmp_path: Path) -> None:
         span = 0.0  # how long one whole sync process takes here; kill points spread over it
         for i in range(LOOPS):
             for _ in range(2000):
-                st.revoke(EntryType.CARD, rng.randbytes(16), WireStatus.YELLOW, now=now())
+                st.revoke(EntryKind.CARD, rng.randbytes(16), Severity.YELLOW, now=now())
             if i % 4 == 3:  # now and then a bulk change: no delta, the full snapshot moves
                 st.bulk_load(iter([(1, rng.randbytes(16), 1, 1) for _ in range(3000)]))
             published.add(st.publish(now=now()).version)

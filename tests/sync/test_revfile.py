@@ -22,8 +22,8 @@ from codes import (
     Severity,
     StatusEntry,
     TokenError,
-    encode_entries,
 )
+from codes.indexing import encode_entries
 from sync._revfile import (
     RevocationFileError,
     apply_delta_file,
@@ -93,7 +93,7 @@ def test_flipped_bit_is_caught_by_the_crc_on_open_and_before_a_delta(tmp_path: P
     path = tmp_path / "revocation.idx"
     build_index_file(path, ENTRIES)
     with open_index_file(path) as index:
-        aim = index._layouts[0].keys_off + 5  # a token key byte: structure stays valid
+        aim = index.layouts[0].keys_off + 5  # a token key byte: structure stays valid
     data = bytearray(path.read_bytes())
     data[aim] ^= 0x01
     path.write_bytes(bytes(data))
@@ -151,7 +151,7 @@ def test_stale_temp_of_a_dead_writer_is_removed(tmp_path: Path) -> None:
 CHILD = textwrap.dedent("""
     import os, sys
     sys.path.insert(0, sys.argv[4])
-    from codes._revindex import parse_delta
+    from tests.codes.revdelta import parse_delta
     from sync import _revfile
 
     path, stage, delta = sys.argv[1], sys.argv[2], sys.argv[3]

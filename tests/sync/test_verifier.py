@@ -6,8 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import codes
-from codes import Kind, Outcome
-from codes.wire import EntryType, WireStatus
+from codes import EntryKind, Kind, Outcome, Severity
 from readers import CardPresented
 from service import BackgroundService
 from sync import SyncedVerifier
@@ -43,8 +42,8 @@ def test_follows_new_versions_and_goes_stale(tmp_path: Path) -> None:
         assert v.check_code(tok.text).outcome is Outcome.PASS
         assert v.check_card(CardPresented(serial=SERIAL)).reason == "no_record"
 
-        st.revoke(EntryType.SUBJECT, codes.subject_hash(id_a), WireStatus.RED, now=now())
-        st.revoke(EntryType.CARD, codes.card_hash(SERIAL), WireStatus.YELLOW, now=now())
+        st.revoke(EntryKind.SUBJECT, codes.subject_hash(id_a), Severity.RED, now=now())
+        st.revoke(EntryKind.CARD, codes.card_hash(SERIAL), Severity.YELLOW, now=now())
         st.publish(now=now())
         pull(kiosk, svc.url, now=now())  # what the background sync does
         clock[0] = now() + 1

@@ -1,6 +1,6 @@
 """The small in-memory revocation list read from the §6 interchange JSON.
 
-It implements ``RevocationView``; the province-scale index (``codes._revindex``) implements the
+It implements ``RevocationView``; the province-scale index (``codes._rev``) implements the
 same protocol, and ``verify``/lookups only ever use the protocol.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from codes._errors import TokenError
-from codes._revocation_view import Severity, StatusEntry
+from codes._rev._model import Severity, StatusEntry
 
 MAX_REVOCATION_LIST_BYTES = 64 * 1024 * 1024  # ~400k entries of JSON; bigger lists use the index
 _HEX32 = re.compile(r"[0-9A-Fa-f]{32}")

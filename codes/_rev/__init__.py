@@ -1,0 +1,52 @@
+"""Revocation, in one home (PK1 spec §4 step 7, §6), split by job:
+
+- ``_model``: the one vocabulary (``EntryKind``, ``Severity``, ``StatusEntry``, entries and delta
+  operations) and ``RevocationView``, the read-only protocol ``verify`` uses;
+- ``_jsonlist``: the small §6 JSON list (``RevocationList``) for one-shot checks;
+- ``_format``: the province-scale index file layout (``IndexHeader``, ``EncodedIndex``);
+- ``_lookup``: ``RevocationIndex``, lookups over an index buffer (no numpy);
+- ``_build``: building and merging indexes (numpy; sync imports it, the verifier never does).
+"""
+
+from codes._rev._format import HEADER_SIZE, EncodedIndex, IndexBuffer, IndexHeader
+from codes._rev._jsonlist import EMPTY_REVOCATION, RevocationList, parse_revocation_list
+from codes._rev._lookup import RevocationIndex
+from codes._rev._model import (
+    KEY_FIELD,
+    KEY_SIZE,
+    DeltaOp,
+    EntryKind,
+    Put,
+    Remove,
+    RemoveKey,
+    RevocationEntry,
+    RevocationIndexError,
+    RevocationView,
+    Severity,
+    StatusEntry,
+    check_since,
+)
+
+__all__ = [
+    "EMPTY_REVOCATION",
+    "HEADER_SIZE",
+    "KEY_FIELD",
+    "KEY_SIZE",
+    "DeltaOp",
+    "EncodedIndex",
+    "EntryKind",
+    "IndexBuffer",
+    "IndexHeader",
+    "Put",
+    "Remove",
+    "RemoveKey",
+    "RevocationEntry",
+    "RevocationIndex",
+    "RevocationIndexError",
+    "RevocationList",
+    "RevocationView",
+    "Severity",
+    "StatusEntry",
+    "check_since",
+    "parse_revocation_list",
+]

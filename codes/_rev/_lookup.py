@@ -1,0 +1,188 @@
+"""Lookups over an encoded revocation index (``codes._rev._format``): pure Python over the
+buffer the caller hands in, no numpy, so ``verify`` and ``passkiosk verify`` stay light."""
+
+from __future__ import annotations
+
+import array
+import bisect
+from collections.abc import Callable, Iterator, Sequence
+
+from codes._errors import DeviceError
+from codes._rev._format import (
+    HEADER_SIZE,
+    I64,
+    SUFFIX,
+    U32,
+    IndexBuffer,
+    IndexHeader,
+    layouts,
+    read_dir,
+)
+from codes._rev._model import (
+    KEY_SIZE,
+    EntryKind,
+    RevocationEntry,
+    RevocationIndexError,
+    Severity,
+    StatusEntry,
+    check_key,
+)
+
+
+class RevocationIndex:
+    """Read-only lookups over an encoded index (a RevocationView).
+
+    ``buffer`` is ``bytes`` or an ``mmap`` (kept, not copied). Opening checks the header and
+    the bucket directories, not the CRC: a caller that reads the file anyway (see
+    ``sync.open_index_file``) checks that with :meth:`IndexHeader.check_body`. ``on_close`` is
+    called once by :meth:`close` (e.g. to unmap the file).
+    """
+
+    def __init__(self, buffer: IndexBuffer, *,
+                 on_close: Callable[[], None] | None = None) -> None:
+        if isinstance(buffer, bytearray | memoryview):
+            buffer = bytes(buffer)
+        self._buf = buffer
+        self._on_close = on_close
+        self._closed = False
+        self.header = IndexHeader.parse(buffer[:HEADER_SIZE])
+        h = self.header
+        if len(buffer) != h.length:
+            raise RevocationIndexError(f"index truncated or padded: header says {h.length} "
+                                       f"bytes, buffer has {len(buffer)}")
+        self.layouts, _ = layouts((h.tokens, h.subjects, h.cards), h.flags)
+        self._dirs: list[array.array[int]] = []
+        for name, lay in zip(("token", "subject", "card"), self.layouts, strict=True):
+            d = read_dir(buffer, lay.dir_off)
+            # A directory must start at 0, never decrease and end at the count; otherwise a
+            # lookup could read outside its section.
+            rows = d.tolist()
+            if rows[0] != 0 or rows[-1] != lay.count or rows != sorted(rows):
+                raise RevocationIndexError(f"index corrupted: the {name} directory is not a "
+                                           f"non-decreasing 0..{lay.count} table")
+            self._dirs.append(d)
+
+    # -- RevocationView ----------------------------------------------------------------------
+
+    def _range(self, section: int, key: bytes, what: str) -> tuple[int, int]:
+        """Rows [first, end) whose key equals ``key`` (binary search in its bucket)."""
+        if self._closed:
+            raise DeviceError("revocation index used after close()")
+        if not isinstance(key, bytes | bytearray) or len(key) != KEY_SIZE:
+            check_key(key, what)
+        d = self._dirs[section]
+        b = (key[0] << 8) | key[1]
+        lo = d[b]
+        hi = end = d[b + 1]
+        if lo == hi:
+            return lo, lo
+        suffix = key[2:]
+        buf = self._buf
+        base = self.layouts[section].keys_off
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            p = base + mid * SUFFIX
+            if buf[p:p + SUFFIX] < suffix:
+                lo = mid + 1
+            else:
+                hi = mid
+        stop = lo
+        # Equal keys are adjacent (several since values of one subject); bounded by the bucket.
+        while stop < end:
+            p = base + stop * SUFFIX
+            if buf[p:p + SUFFIX] != suffix:
+                break
+            stop += 1
+        return lo, stop
+
+    def token_revoked(self, cti: bytes) -> bool:
+        first, stop = self._range(0, cti, "token id")
+        return stop > first
+
+    def _entries(self, section: int, key: bytes, what: str) -> tuple[StatusEntry, ...]:
+        first, stop = self._range(section, key, what)
+        if first == stop:
+            return ()
+        lay = self.layouts[section]
+        buf = self._buf
+        unpack = (U32 if lay.since_width == 4 else I64).unpack_from
+        out = []
+        for i in range(first, stop):
+            status = buf[lay.status_off + i]
+            if status not in (1, 2):
+                raise RevocationIndexError(f"index corrupted: expected status 1 or 2 at "
+                                           f"{what} row {i}, got {status}")
+            since = unpack(buf, lay.since_off + i * lay.since_width)[0]
+            out.append(StatusEntry(Severity(status), since))
+        return tuple(out)
+
+    def subject_entries(self, sh: bytes) -> Sequence[StatusEntry]:
+        return self._entries(1, sh, "subject hash")
+
+    def card_entries(self, ch: bytes) -> Sequence[StatusEntry]:
+        return self._entries(2, ch, "card hash")
+
+    # -- bookkeeping -------------------------------------------------------------------------
+
+    @property
+    def buffer(self) -> IndexBuffer:
+        """The buffer this index reads (for building a successor from it)."""
+        return self._buf
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
+    def version(self) -> int:
+        """The caller's version number stored in the header (opaque to the index)."""
+        return self.header.version
+
+    def counts(self) -> dict[EntryKind, int]:
+        h = self.header
+        return {EntryKind.TOKEN: h.tokens, EntryKind.SUBJECT: h.subjects,
+                EntryKind.CARD: h.cards}
+
+    def __len__(self) -> int:
+        h = self.header
+        return h.tokens + h.subjects + h.cards
+
+    def entries(self) -> Iterator[RevocationEntry]:
+        """Every entry in index order (for export and tests; slow on a province's index)."""
+        for section, kind in enumerate(EntryKind):
+            lay = self.layouts[section]
+            d = self._dirs[section]
+            unpack = (U32 if lay.since_width == 4 else I64).unpack_from
+            for i in range(lay.count):
+                b = bisect.bisect_right(d, i) - 1  # the bucket holding row i
+                p = lay.keys_off + i * SUFFIX
+                key = bytes((b >> 8, b & 0xFF)) + bytes(self._buf[p:p + SUFFIX])
+                if kind is EntryKind.TOKEN:
+                    yield RevocationEntry(kind, key)
+                    continue
+                since = unpack(self._buf, lay.since_off + i * lay.since_width)[0]
+                yield RevocationEntry(kind, key, Severity(self._buf[lay.status_off + i]), since)
+
+    def check_body(self) -> None:
+        """Recompute the CRC over this buffer (touches every page of an mmap)."""
+        if self._closed:
+            raise DeviceError("revocation index used after close()")
+        step = 1 << 20
+        end = self.header.length
+        self.header.check_body(self._buf[i:min(i + step, end)]
+                               for i in range(HEADER_SIZE, end, step))
+
+    def close(self) -> None:
+        """Stop using the buffer and call ``on_close`` (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
+        self._buf = b""
+        if self._on_close is not None:
+            self._on_close()
+
+    def __enter__(self) -> RevocationIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
