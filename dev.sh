@@ -54,7 +54,7 @@ install_python() {
 run_tests() {
   export QT_QPA_PLATFORM=offscreen
   echo "==> ruff"; "$venv/bin/ruff" check .
-  echo "==> mypy"; "$venv/bin/mypy" codes readers sync kiosk
+  echo "==> mypy"; "$venv/bin/mypy" codes readers sync kiosk service
   echo "==> import-linter"; "$venv/bin/lint-imports"
   echo "==> pytest"; "$venv/bin/pytest" "$@"
 }
