@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     from kiosk._controller import KioskController, Verifier
     from kiosk._run import Kiosk, RunOptions
     from kiosk._verifier import RecordingVerifier
-    from kiosk._wedge import WedgeDetector, WedgeFilter
+    from kiosk._wedge import WedgeFilter
+    from kiosk._wedge_detect import WedgeDetector
     from kiosk._window import KioskWindow
 
 _LAZY = {
@@ -28,7 +29,7 @@ _LAZY = {
     "RecordingVerifier": "kiosk._verifier",
     "RunOptions": "kiosk._run",
     "Verifier": "kiosk._controller",
-    "WedgeDetector": "kiosk._wedge",
+    "WedgeDetector": "kiosk._wedge_detect",
     "WedgeFilter": "kiosk._wedge",
 }
 

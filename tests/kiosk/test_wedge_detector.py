@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from codes import DeviceError
-from kiosk._wedge import (
+from kiosk._wedge_detect import (
     DEFAULT_MAX_GAP_S,
     DEFAULT_MIN_CHARS,
     MAX_SCAN_CHARS,
@@ -304,3 +304,16 @@ def test_any_fast_prefixed_burst_scans_exactly(
     r = run(WedgeDetector(), timed(typed + ENTER, gap))
     assert [s for s, _ in r.scans] == [text]
     assert r.delivered == []
+
+
+def test_the_detector_and_the_gate_machine_load_no_qt() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import sys, kiosk._wedge_detect, kiosk._gate\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, cwd=Path(__file__).resolve().parents[2], check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

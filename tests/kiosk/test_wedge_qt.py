@@ -13,7 +13,8 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
-from kiosk._wedge import WedgeDetector, WedgeFilter
+from kiosk._wedge import WedgeFilter
+from kiosk._wedge_detect import WedgeDetector
 
 TOKEN = "PK1:6BFOXN*TS0BI$ZD.P9UOL97O4-2HH77HRM3DSPTLRR+%3 /:"
 
