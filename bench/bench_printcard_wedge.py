@@ -68,8 +68,9 @@ def bench_card(seeds: int, work: Path) -> list[str]:
     import cv2
     import zxingcpp
 
-    from readers import FAMILIES, decode_image_file, degrade
+    from readers import decode_image_file
     from service import render_offline_card
+    from tests.readers.degrade import FAMILIES, degrade
 
     token = real_token()
     pdf = work / "card.pdf"

@@ -5,11 +5,12 @@
     .venv/bin/python bench/bench_qr.py --out docs/performance/camera.md
 
 1. Single frames: ``--per-family`` deterministic 1280x720 frames per degraded family
-   (readers.make_sample, seeds 0..N-1; 55 x 11 families = 605 frames, the size of the issue-4
-   corpus). Each frame goes to zxing-cpp alone, pyzbar alone, and our FrameDecoder (default
-   per-frame budget). Time is CPU time of the decoding thread (``time.thread_time``) with
-   OpenCV on one thread: the cost on one core, whatever else the machine runs; the decoder's
-   budget is measured on the same clock. A false read is any text that is not the payload.
+   (tests.readers.degrade.make_sample, seeds 0..N-1; 55 x 11 families = 605 frames, the size
+   of the corpus of real gate pictures the decoders were first measured on). Each frame goes
+   to zxing-cpp alone, pyzbar alone, and our FrameDecoder (default per-frame budget). Time is
+   CPU time of the decoding thread (``time.thread_time``) with OpenCV on one thread: the cost
+   on one core, whatever else the machine runs; the decoder's budget is measured on the same
+   clock. A false read is any text that is not the payload.
 2. Fusion: noise and low-light scenes held still for 4 frames (fresh sensor noise per frame):
    single-frame reads vs reads of the 4-frame temporal fusion.
 3. Latency: a 30 fps MJPG video (cv2.VideoWriter) of ``--segments`` presentations (0.6 s
@@ -38,17 +39,16 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from readers import (
-    DEGRADED_FAMILIES,
-    FAMILIES,
     CameraScanner,
     CodeScanned,
     CvFrameSource,
+    DecodeConfig,
     FrameDecoder,
     ReaderEvent,
     TemporalFuser,
-    make_sample,
 )
 from readers._qr import decode_pyzbar, decode_zxing, to_gray
+from tests.readers.degrade import DEGRADED_FAMILIES, FAMILIES, make_sample
 
 
 def pct(values: list[float], q: float) -> float:
@@ -112,7 +112,7 @@ def single_frames(per_family: int, first_seed: int = 0) -> tuple[str, dict[str, 
 
 
 def fusion(per_family: int) -> str:
-    d = FrameDecoder(budget=None)
+    d = FrameDecoder(DecodeConfig(budget=None))
     lines = [
         "Temporal fusion: a scene held still for 4 frames (fresh sensor noise per frame).",
         "",
@@ -166,7 +166,7 @@ def latency(segments: int) -> tuple[str, dict[str, float]]:
     fps, gap, show = 30, 18, 30
     rng = np.random.default_rng(5)
     path = Path(tempfile.mkdtemp()) / "gate.avi"
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (1280, 720))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), fps, (1280, 720))
     empty = make_sample("clean", 999).frame.copy()
     empty[:] = cv2.GaussianBlur(empty, (0, 0), 25)  # the gate without a code in view
     starts: dict[str, int] = {}
@@ -273,14 +273,15 @@ def main() -> int:
         f"{int(s_sum['wrong'])}; scan latency p95 <= 150 ms: {l_sum['p95_ms']:.0f} ms."
     )
     notes = (
-        "How to read this: the corpus is readers.make_sample (deterministic; families and "
-        "severities in readers/_degrade.py), PK1-like payloads of 200-300 Base45 characters, "
-        "EC H on printed cards and EC Q on phones, 2.2-6 px per module. Its severities were "
-        "set so that zxing-cpp and pyzbar land near the issue-4 measurements (79 % / 56 %); "
-        "here zxing-cpp reads a little less, so this corpus is slightly harder. Decode times "
-        "are CPU time of the decoding thread, the cost on one core; the decoder's budget "
-        "(readers._qr.DEFAULT_BUDGET) runs on the same clock here and on the wall clock in the "
-        "scanner. Latency is wall clock on a machine shared by several processes."
+        "How to read this: the corpus is tests.readers.degrade.make_sample (deterministic; "
+        "families and severities in tests/readers/degrade.py), PK1-like payloads of 200-300 "
+        "Base45 characters, EC H on printed cards and EC Q on phones, 2.2-6 px per module. Its "
+        "severities were set so that zxing-cpp and pyzbar land near their read rates on real "
+        "gate-camera pictures (79 % / 56 %); here zxing-cpp reads a little less, so this corpus "
+        "is slightly harder. Decode times are CPU time of the decoding thread, the cost on one "
+        "core; the decoder's budget (readers.DecodeConfig.budget) runs on the same clock here "
+        "and on the wall clock in the scanner. Latency is wall clock on a machine shared by "
+        "several processes."
     )
     report = "\n\n".join(
         [

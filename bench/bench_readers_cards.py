@@ -101,6 +101,7 @@ def bench_pcsc(rounds: int, workdir: Path) -> tuple[list[tuple[str, str, int]], 
             card = VirtualCard(IdCardOS(serial=bytes([0x50 + i]) * 8))
             card.insert(stay=True)
             event = log.wait(lambda e: isinstance(e, CardPresented))
+            assert card.os.serial is not None
             right += (
                 isinstance(event, CardPresented) and event.serial == card.os.serial.hex().upper()
             )
@@ -267,12 +268,12 @@ def main() -> int:
         "- pcscd restart -> card again: one watcher poll (0.5 s) to notice the dead context and "
         "rebuild it; pyscard's CardMonitor never recovers from this (see readers/_pcsc.py).",
         "- naive connect windows: a loop that calls SCardConnect whenever it likes meets "
-        "SCARD_E_NO_SMARTCARD for ~0.35-0.4 s after a swap or a restart (issue 4's finding); "
+        "SCARD_E_NO_SMARTCARD for ~0.35-0.4 s after a swap or a restart; "
         "the watcher connects only after pcscd reports the card PRESENT, so it met none of them "
         "(transient errors above). Its retry-next-poll path is tested deterministically with "
         "a card held exclusively by another application (0x8010000B).",
         "- The APDU round trip is with TCP_QUICKACK on the virtual card's socket; without it "
-        "each APDU costs ~40 ms (issue 4: Nagle + delayed ACK on vpcd's two writes).",
+        "each APDU costs ~40 ms (Nagle + delayed ACK on vpcd's two writes).",
         "- SAM placed -> CardPresented is the 300 ms minimum poll interval of GA/T 467 modules; "
         "on a real 115200-baud line the 1295-byte answer adds ~112 ms of transfer.",
         "",

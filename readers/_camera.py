@@ -14,10 +14,11 @@ thread-safe, e.g. ``queue.Queue.put`` or a function emitting a Qt signal):
   misread (which the QR checksums make rare already) cannot reach the kiosk. The same text is
   reported again only after it has been out of sight for ``dedup_window`` seconds: a code held
   in front of the camera is one scan.
-- Decoding (readers._qr.FrameDecoder) has a per-frame budget; its preprocessing cascade gives
-  way as soon as a newer frame waits. When a frame reads nothing, the mean of the last still
-  frames (TemporalFuser) is tried with what is left of the budget; such fused reads count only
-  for token-shaped texts, since a mean can show a code that was in one frame only.
+- Decoding (readers._qr.FrameDecoder) has a per-frame budget (``DecodeConfig.budget``); its
+  preprocessing cascade gives way as soon as a newer frame waits. When a frame reads nothing,
+  the mean of the last still frames (TemporalFuser) is tried with what is left of the budget;
+  such fused reads count only for token-shaped texts, since a mean can show a code that was in
+  one frame only.
 - ``ReaderStatus``: OK when frames flow (at start and when the camera is back), LOST when the
   camera cannot be opened or stops giving frames for ``stall_timeout`` seconds. The capture
   thread then closes and reopens it with exponential backoff (``backoff`` .. ``max_backoff``).
@@ -42,7 +43,7 @@ from readers._card_reader import EventSink
 from readers._errors import ReaderError
 from readers._events import CodeScanned, Health, ReaderEvent, ReaderStatus
 from readers._qr import (
-    DEFAULT_BUDGET,
+    DecodeConfig,
     FrameDecoder,
     TemporalFuser,
     is_well_formed_token,
@@ -53,8 +54,8 @@ log = logging.getLogger(__name__)
 
 Frame = npt.NDArray[np.uint8]
 
-# A frame bigger than 4K is not a gate camera; refusing it bounds the worker's memory and time.
-MAX_FRAME_PIXELS = 3840 * 2160
+# One shared default instance: DecodeConfig is frozen.
+_DEFAULT_DECODE = DecodeConfig()
 # Fusion is tried only with at least this much of the frame's budget left (a zxing first pass).
 _MIN_FUSED = 0.004
 
@@ -245,6 +246,7 @@ class CameraScanner:
     """Scan QR codes from a FrameSource on two threads and report events to sink.
 
     The same small interface as the card readers (``source``, ``start()``, ``stop()``).
+    config: the decoding budget per frame (it must have one) and the frame size cap.
     """
 
     def __init__(
@@ -257,7 +259,7 @@ class CameraScanner:
         stall_timeout: float = 2.0,
         backoff: float = 0.25,
         max_backoff: float = 8.0,
-        budget: float | None = None,
+        config: DecodeConfig = _DEFAULT_DECODE,
         fuse: bool = True,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -272,7 +274,12 @@ class CameraScanner:
         self._sink = sink
         self._stall = stall_timeout
         self._backoff = (backoff, max_backoff)
-        self._budget = budget
+        if config.budget is None:
+            raise CameraError(
+                "expected a per-frame decoding budget for a camera, got None (no limit)"
+            )
+        self._config = config
+        self._budget = config.budget
         self._fuse = fuse
         self._clock = clock
         self._slot = _LatestFrame()
@@ -364,9 +371,11 @@ class CameraScanner:
                 # returns at once, so give way briefly instead of spinning.
                 self._stop.wait(0.01)
                 continue
-            if frame.size == 0 or frame.shape[0] * frame.shape[1] > MAX_FRAME_PIXELS:
+            if frame.size == 0 or frame.shape[0] * frame.shape[1] > self._config.max_frame_pixels:
                 self._set_health(
-                    Health.LOST, f"expected frames up to 4K from the camera, got {frame.shape}"
+                    Health.LOST,
+                    f"expected frames of 1 to {self._config.max_frame_pixels} pixels from the "
+                    f"camera, got {frame.shape}",
                 )
                 return got_any
             got_any = True
@@ -380,8 +389,8 @@ class CameraScanner:
     # -- decode worker ----------------------------------------------------------------------
 
     def _decode_loop(self) -> None:
-        budget = DEFAULT_BUDGET if self._budget is None else self._budget
-        decoder = FrameDecoder(budget)
+        budget = self._budget
+        decoder = FrameDecoder(self._config)
         fuser = TemporalFuser() if self._fuse else None
         newer = self._slot.waiting
         while not self._stop.is_set():

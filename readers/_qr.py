@@ -1,8 +1,8 @@
 """QR decoding of still pictures and camera frames: zxing-cpp first, pyzbar as the fallback.
 
-Measured on degraded gate-camera pictures (issue 4): zxing-cpp reads the most (79 %) and is the
-fastest (2.1 ms median); pyzbar reads fewer (56 %) but catches some frames zxing misses (glare,
-low light); no decoder returned a wrong payload.
+On degraded gate-camera pictures zxing-cpp reads the most (79 %) and is the fastest (2.1 ms
+median); pyzbar reads fewer (56 %) but catches some frames zxing misses (glare, low light); no
+decoder returned a wrong payload.
 
 ``FrameDecoder`` beats both within a per-frame time budget: zxing-cpp on the whole frame first
 (most frames end there in ~2 ms), then, only when that found nothing, a cascade on the likely
@@ -19,6 +19,9 @@ every single frame fails.
 
 A payload is trusted only through the decoders' Reed-Solomon checks; ``is_well_formed_token``
 adds the PK1/HC1 shape check the camera scanner uses to decide whether one sighting suffices.
+
+The budget and size caps are fields of ``DecodeConfig``, passed to ``FrameDecoder``,
+``decode_image_file`` and ``CameraScanner``.
 """
 
 from __future__ import annotations
@@ -42,18 +45,6 @@ from codes import DeviceError, TokenError, base45_decode
 from readers._errors import ReaderError
 
 GrayImage = npt.NDArray[np.uint8]
-
-# Caps for `decode_image_file`: a gate picture is at most a few MB; a decompression bomb
-# (tiny PNG declaring a huge canvas) must not exhaust memory (house rule: every parser has a
-# size cap).
-MAX_IMAGE_BYTES: Final = 32 * 1024 * 1024
-MAX_IMAGE_PIXELS: Final = 40_000_000
-# A camera frame larger than 4K is not a gate camera; refuse rather than stall the worker.
-MAX_FRAME_PIXELS: Final = 3840 * 2160
-
-DEFAULT_BUDGET: Final = 0.024
-"""Seconds of decoding per frame: a stage starts only if its running cost estimate fits, so the
-p95 stays under 30 ms per frame (bench/bench_qr.py, docs/performance/camera.md)."""
 
 # Longest token text we consider well-formed: PK1 caps the inflated token at 4,096 bytes (spec
 # §1); a QR code holds at most 4,296 alphanumeric characters, so this bounds every real code.
@@ -91,6 +82,41 @@ DEFAULT: Final = Default.TOKEN
 
 class ImageReadError(DeviceError):
     """A picture file or frame could not be read or is not a picture we accept."""
+
+
+@dataclass(frozen=True, slots=True)
+class DecodeConfig:
+    """The tunables of QR decoding, with the values the kiosk runs with.
+
+    budget: seconds of decoding per camera frame, or None for no limit. A cascade stage starts
+    only if its running cost estimate fits, so with 0.024 the p95 stays under 30 ms per frame
+    (bench/bench_qr.py, docs/performance/camera.md). Still pictures (``decode_image_file``) are
+    always decoded without a limit.
+    use_pyzbar: let zbar try where zxing-cpp found nothing (it reads some glare and low-light
+    frames zxing misses).
+    max_image_bytes / max_image_pixels: caps for picture files. A gate picture is at most a few
+    MB; a decompression bomb (a tiny PNG declaring a huge canvas) must not exhaust memory.
+    max_frame_pixels: a frame larger than 4K is not a gate camera; it is refused rather than
+    left to stall the worker (bigger picture files are scaled down to this first).
+    """
+
+    budget: float | None = 0.024
+    use_pyzbar: bool = True
+    max_image_bytes: int = 32 * 1024 * 1024
+    max_image_pixels: int = 40_000_000
+    max_frame_pixels: int = 3840 * 2160
+
+    def __post_init__(self) -> None:
+        if self.budget is not None and not self.budget > 0:
+            raise ReaderError(f"expected a positive budget in seconds or None, got {self.budget}")
+        caps = {
+            "max_image_bytes": self.max_image_bytes,
+            "max_image_pixels": self.max_image_pixels,
+            "max_frame_pixels": self.max_frame_pixels,
+        }
+        for name, value in caps.items():
+            if value <= 0:
+                raise ReaderError(f"expected {name} > 0, got {value}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,23 +179,21 @@ def to_gray(image: npt.NDArray[np.uint8]) -> GrayImage:
 class FrameDecoder:
     """Decode camera frames within a time budget (one instance per thread: CLAHE keeps state).
 
-    budget: seconds per frame, or None for no limit (still pictures). clock: a monotonic clock
-    in seconds, replaceable in tests.
+    config: the budget per frame (None: no limit, for still pictures), zbar on or off and the
+    frame size cap. clock: a monotonic clock in seconds, replaceable in tests.
     """
 
     def __init__(
         self,
-        budget: float | None = DEFAULT_BUDGET,
+        config: DecodeConfig = DecodeConfig(),
         *,
-        use_pyzbar: bool = True,
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
-        if budget is not None and not budget > 0:
-            raise ReaderError(f"expected a positive budget in seconds or None, got {budget}")
-        self._budget = budget
+        self._budget = config.budget
+        self._max_pixels = config.max_frame_pixels
         self._clock = clock
         self._clahe = cv2.createCLAHE(clipLimit=2.5, tileGridSize=(4, 4))
-        self._use_pyzbar = use_pyzbar
+        self._use_pyzbar = config.use_pyzbar
         # Running cost estimates (seconds) per stage, so a stage that would overrun the budget
         # is skipped instead of started.
         self._cost: dict[str, float] = {}
@@ -190,9 +214,9 @@ class FrameDecoder:
         t0 = self._clock()
         limit = self._budget if isinstance(budget, Default) else budget
         gray = to_gray(image)
-        if gray.shape[0] * gray.shape[1] > MAX_FRAME_PIXELS:
+        if gray.shape[0] * gray.shape[1] > self._max_pixels:
             raise ImageReadError(
-                f"expected a frame of at most {MAX_FRAME_PIXELS} pixels, got {gray.shape}"
+                f"expected a frame of at most {self._max_pixels} pixels, got {gray.shape}"
             )
         first = _zx(gray)
         texts = _valid(first)
@@ -346,19 +370,20 @@ class TemporalFuser:
         self._thumb = None
 
 
-def read_image_file(path: str) -> GrayImage:
-    """Load a picture file as grayscale, within the size caps; ImageReadError otherwise."""
+def read_image_file(path: str, config: DecodeConfig = DecodeConfig()) -> GrayImage:
+    """Load a picture file as grayscale, within config's size caps; ImageReadError otherwise."""
+    max_bytes, max_pixels = config.max_image_bytes, config.max_image_pixels
     try:
         size = os.path.getsize(path)
     except OSError as exc:
         raise ImageReadError(f"expected a readable picture file at {path!r}: {exc}") from exc
-    if size > MAX_IMAGE_BYTES:
+    if size > max_bytes:
         raise ImageReadError(
-            f"expected a picture of at most {MAX_IMAGE_BYTES} bytes, {path!r} has {size}"
+            f"expected a picture of at most {max_bytes} bytes, {path!r} has {size}"
         )
     try:
         with open(path, "rb") as fh:
-            raw = fh.read(MAX_IMAGE_BYTES + 1)
+            raw = fh.read(max_bytes + 1)
     except OSError as exc:
         raise ImageReadError(f"expected a readable picture file at {path!r}: {exc}") from exc
     buf = np.frombuffer(raw, dtype=np.uint8)
@@ -370,29 +395,30 @@ def read_image_file(path: str) -> GrayImage:
             f"expected a picture OpenCV can decode (PNG, JPEG, BMP, ...), {path!r} is not one"
         )
     pixels = int(img.shape[0]) * int(img.shape[1])
-    if pixels > MAX_IMAGE_PIXELS:
+    if pixels > max_pixels:
         raise ImageReadError(
-            f"expected a picture of at most {MAX_IMAGE_PIXELS} pixels, {path!r} has {pixels}"
+            f"expected a picture of at most {max_pixels} pixels, {path!r} has {pixels}"
         )
     return np.ascontiguousarray(img, dtype=np.uint8)
 
 
-def decode_image_file(path: str) -> list[str]:
+def decode_image_file(path: str, config: DecodeConfig = DecodeConfig()) -> list[str]:
     """All QR texts found in a picture file: zxing-cpp first, then the preprocessing cascade,
-    then pyzbar on the whole picture, with no time limit.
+    then pyzbar on the whole picture (unless config turns zbar off), with no time limit.
 
-    Raises ImageReadError (a DeviceError) when the file is missing, too large or not a picture.
-    A picture without any code gives an empty list.
+    Raises ImageReadError (a DeviceError) when the file is missing, larger than config's caps or
+    not a picture. A picture without any code gives an empty list.
     """
-    gray = read_image_file(path)
-    if gray.shape[0] * gray.shape[1] > MAX_FRAME_PIXELS:
+    gray = read_image_file(path, config)
+    cap = config.max_frame_pixels
+    if gray.shape[0] * gray.shape[1] > cap:
         # Big scans (a 300 dpi page) are brought to camera scale first; the cascade's region
         # search and scale-up then handle small codes on them.
-        f = (MAX_FRAME_PIXELS / (gray.shape[0] * gray.shape[1])) ** 0.5
+        f = (cap / (gray.shape[0] * gray.shape[1])) ** 0.5
         gray = np.asarray(
             cv2.resize(gray, None, fx=f, fy=f, interpolation=cv2.INTER_AREA), dtype=np.uint8
         )
-    return list(FrameDecoder(budget=None).decode(gray).texts)
+    return list(FrameDecoder(config).decode(gray, budget=None).texts)
 
 
 # -- helpers ----------------------------------------------------------------------------------

@@ -24,8 +24,8 @@ from readers import (
     Health,
     ReaderError,
     ReaderStatus,
-    render_qr,
 )
+from tests.readers.degrade import render_qr
 
 Frame = npt.NDArray[np.uint8]
 

@@ -145,7 +145,7 @@ def test_camera_feed_to_verdict(qtbot, tmp_path: Path, service: tuple[ServiceSta
     import cv2
     import numpy as np
 
-    from readers import render_qr
+    from tests.readers.degrade import render_qr
 
     st, url = service
     token = st.issue(id18=make_id18(9), name="张小明", status=1, kind=Kind.PHONE, proxy=False,

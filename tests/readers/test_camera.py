@@ -18,6 +18,7 @@ from readers import (
     CodeFilter,
     CodeScanned,
     CvFrameSource,
+    DecodeConfig,
     Health,
     ReaderEvent,
     ReaderStatus,
@@ -81,7 +82,7 @@ def events() -> Events:
 
 def write_video(path: Path, frames: list[np.ndarray], fps: float = 30.0) -> None:
     h, w = frames[0].shape[:2]
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (w, h))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), fps, (w, h))
     assert writer.isOpened(), "opencv-headless should write MJPG/avi"
     for f in frames:
         writer.write(f)
@@ -252,6 +253,24 @@ def test_read_error_is_lost_and_reopened(events: Events) -> None:
     assert src.opens == 2
 
 
+def test_frame_above_the_configured_cap_is_lost_and_reopened(events: Events) -> None:
+    # 640x480 = 307,200 pixels; the cap is lowered from 4K to a VGA frame minus one row.
+    script = [blank_frame()] * 2 + [blank_frame(640, 481)] + [blank_frame()] * 2
+    src = FakeFrameSource(script)
+    config = DecodeConfig(max_frame_pixels=640 * 480)
+    scanner = CameraScanner(src, events.put, config=config, backoff=0.01, stall_timeout=60.0)
+    scanner.start()
+    try:
+        events.wait_for(is_status(Health.OK))
+        lost = events.wait_for(is_status(Health.LOST))
+        events.wait_for(is_status(Health.OK))
+    finally:
+        scanner.stop()
+    assert isinstance(lost, ReaderStatus) and "1 to 307200 pixels" in lost.detail
+    assert "(481, 640, 3)" in lost.detail
+    assert src.opens == 2
+
+
 def test_hung_driver_is_reported_by_the_worker(events: Events) -> None:
     hang = Hang()
     src = FakeFrameSource([blank_frame()] * 3 + [hang] + [blank_frame()] * 3)
@@ -317,6 +336,8 @@ def test_start_twice_and_bad_settings(events: Events) -> None:
         CameraScanner(src, events.put, backoff=0)
     with pytest.raises(CameraError, match="stall_timeout"):
         CameraScanner(src, events.put, stall_timeout=0)
+    with pytest.raises(CameraError, match="per-frame decoding budget"):
+        CameraScanner(src, events.put, config=DecodeConfig(budget=None))
 
 
 # -- CodeFilter: de-duplication and evidence, with explicit times -----------------------------

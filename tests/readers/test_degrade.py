@@ -10,8 +10,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from readers import FAMILIES, DegradeError, degrade, is_well_formed_token, make_sample, render_qr
-from readers._degrade import BASE45_ALPHABET, pk1_like_payload, qr_matrix, render_look
+from readers import is_well_formed_token
+from tests.readers.degrade import (
+    BASE45_ALPHABET,
+    FAMILIES,
+    DegradeError,
+    degrade,
+    make_sample,
+    pk1_like_payload,
+    qr_matrix,
+    render_look,
+    render_qr,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,7 +49,7 @@ def test_different_seeds_and_families_differ() -> None:
 
 def test_frames_are_the_same_in_another_process() -> None:
     code = (
-        "import hashlib, numpy as np; from readers import make_sample;"
+        "import hashlib, numpy as np; from tests.readers.degrade import make_sample;"
         "s = make_sample('crumpled', 5);"
         "print(hashlib.sha256(np.ascontiguousarray(s.frame).tobytes()).hexdigest())"
     )
@@ -101,7 +111,7 @@ def test_degrade_rejects_bad_input() -> None:
     with pytest.raises(DegradeError, match="family"):
         make_sample("rain", 1)
     with pytest.raises(DegradeError, match="uint8"):
-        degrade(ok.astype(np.float32), "blur", 1)  # type: ignore[arg-type]
+        degrade(ok.astype(np.float32), "blur", 1)
     with pytest.raises(DegradeError, match="non-empty"):
         degrade(np.zeros((0, 0), np.uint8), "blur", 1)
     with pytest.raises(DegradeError, match="at most"):

@@ -12,22 +12,22 @@ import cv2
 import numpy as np
 import pytest
 
-import readers._qr as qr_mod
 from codes import base45_encode
 from readers import (
+    DecodeConfig,
     FrameDecoder,
     ImageReadError,
     ReaderError,
     TemporalFuser,
     decode_image_file,
     is_well_formed_token,
-    make_sample,
-    render_qr,
 )
 from readers._qr import decode_pyzbar, decode_zxing, to_gray
+from tests.readers.degrade import make_sample, render_qr
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "PK1:" + base45_encode(bytes(range(1, 180)))
+NO_LIMIT = DecodeConfig(budget=None)
 
 
 def on_canvas(img: np.ndarray, width: int = 640, height: int = 480) -> np.ndarray:
@@ -56,22 +56,25 @@ def test_dark_mode_only_zxing_reads_inverted() -> None:
 
 def test_nothing_to_read_gives_nothing() -> None:
     for gray in (np.full((480, 640), 128, np.uint8), np.zeros((1, 1), np.uint8)):
-        result = FrameDecoder(budget=None).decode(gray)
+        result = FrameDecoder(NO_LIMIT).decode(gray)
         assert result.texts == () and result.stage == ""
 
 
 def test_bgr_bgra_gray_inputs_and_bad_arrays() -> None:
     gray = on_canvas(render_qr(TOKEN, "Q", 3))
-    bgr = cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
-    bgra = cv2.cvtColor(gray, cv2.COLOR_GRAY2BGRA)
+    bgr = np.asarray(cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR), np.uint8)
+    bgra = np.asarray(cv2.cvtColor(gray, cv2.COLOR_GRAY2BGRA), np.uint8)
     d = FrameDecoder()
     assert d.decode(bgr).texts == d.decode(bgra).texts == (TOKEN,)
     with pytest.raises(ImageReadError, match="uint8"):
-        to_gray(gray.astype(np.float32))  # type: ignore[arg-type]
+        to_gray(gray.astype(np.float32))
     with pytest.raises(ImageReadError, match="shape"):
         to_gray(np.zeros((4, 4, 2), np.uint8))
     with pytest.raises(ImageReadError, match="at most"):
         d.decode(np.zeros((2161, 3841), np.uint8))
+    small = FrameDecoder(DecodeConfig(max_frame_pixels=640 * 479))
+    with pytest.raises(ImageReadError, match=f"at most {640 * 479} pixels"):
+        small.decode(gray)
 
 
 # -- degraded frames: the cascade reads what zxing alone does not ------------------------------
@@ -92,13 +95,13 @@ def test_cascade_reads_degraded_frames_zxing_misses(family: str, seed: int, stag
     sample = make_sample(family, seed)
     gray = to_gray(sample.frame)
     assert decode_zxing(gray) == []
-    result = FrameDecoder(budget=None).decode(sample.frame)
+    result = FrameDecoder(NO_LIMIT).decode(sample.frame)
     assert result.texts == (sample.payload,)
     assert result.stage == stage
 
 
 def test_degraded_samples_never_give_a_wrong_payload() -> None:
-    d = FrameDecoder(budget=None)
+    d = FrameDecoder(NO_LIMIT)
     read = 0
     for i, family in enumerate(("clean", "jpeg", "tilt", "occlusion", "crumpled", "phone_dark")):
         sample = make_sample(family, 100 + i)
@@ -115,10 +118,12 @@ def test_budget_skips_stages_that_do_not_fit() -> None:
         return float(next(ticks))
 
     sample = make_sample("blur", 11)  # needs the cascade
-    result = FrameDecoder(budget=0.5, clock=slow_clock).decode(sample.frame)
+    result = FrameDecoder(DecodeConfig(budget=0.5), clock=slow_clock).decode(sample.frame)
     assert result.texts == () and result.stage == ""
     with pytest.raises(ReaderError, match="budget"):
-        FrameDecoder(budget=0)
+        DecodeConfig(budget=0)
+    with pytest.raises(ReaderError, match="max_image_bytes > 0"):
+        DecodeConfig(max_image_bytes=0)
 
 
 def test_motion_diagnosis_finds_the_direction() -> None:
@@ -128,7 +133,7 @@ def test_motion_diagnosis_finds_the_direction() -> None:
     code = render_qr(TOKEN, "Q", 4)
     sharp_coherence, _ = _motion(code)
     k = np.full((1, 9), 1 / 9, np.float32)
-    blurred = cv2.filter2D(code, -1, k)
+    blurred = np.asarray(cv2.filter2D(code, -1, k), np.uint8)
     coherence, angle = _motion(blurred)
     assert sharp_coherence < 0.25 < coherence
     assert abs(np.sin(angle)) < 0.1  # the motion runs along x
@@ -146,7 +151,7 @@ def test_temporal_fusion_reads_what_no_single_frame_does(family: str, seed: int)
     frames = [make_sample(family, seed, noise_seed=k) for k in range(4)]
     payload = frames[0].payload
     assert all(f.payload == payload for f in frames)
-    d = FrameDecoder(budget=None)
+    d = FrameDecoder(NO_LIMIT)
     fuser = TemporalFuser(depth=4)
     fused = None
     for f in frames:
@@ -196,6 +201,8 @@ def test_decode_image_file_png_jpeg_and_two_codes(tmp_path: Path) -> None:
     one = tmp_path / "one.png"
     cv2.imwrite(str(one), on_canvas(render_qr(TOKEN, "H", 4), 800, 600))
     assert decode_image_file(str(one)) == [TOKEN]
+    # A picture above the frame cap is scaled down to it first: to 1/6 here, < 1 px per module.
+    assert decode_image_file(str(one), DecodeConfig(max_frame_pixels=800 * 600 // 36)) == []
     sample = make_sample("clean", 3)
     jpg = tmp_path / "gate.jpg"
     cv2.imwrite(str(jpg), sample.frame)
@@ -214,7 +221,7 @@ def test_decode_image_file_png_jpeg_and_two_codes(tmp_path: Path) -> None:
     assert decode_image_file(str(tmp_path / "twice.png")) == [TOKEN, TOKEN]
 
 
-def test_decode_image_file_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_decode_image_file_errors(tmp_path: Path) -> None:
     with pytest.raises(ImageReadError, match="readable picture"):
         decode_image_file(str(tmp_path / "missing.png"))
     junk = tmp_path / "junk.png"
@@ -229,13 +236,11 @@ def test_decode_image_file_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         decode_image_file(str(tmp_path))  # a folder
     big = tmp_path / "big.png"
     cv2.imwrite(str(big), np.full((300, 300), 255, np.uint8))
-    monkeypatch.setattr(qr_mod, "MAX_IMAGE_BYTES", 100)
+    assert decode_image_file(str(big)) == []  # within the default caps
     with pytest.raises(ImageReadError, match="at most 100 bytes"):
-        decode_image_file(str(big))
-    monkeypatch.setattr(qr_mod, "MAX_IMAGE_BYTES", 1 << 20)
-    monkeypatch.setattr(qr_mod, "MAX_IMAGE_PIXELS", 1000)
+        decode_image_file(str(big), DecodeConfig(max_image_bytes=100))
     with pytest.raises(ImageReadError, match="at most 1000 pixels"):
-        decode_image_file(str(big))
+        decode_image_file(str(big), DecodeConfig(max_image_pixels=1000))
 
 
 def test_decode_image_file_no_code_is_empty(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 import codes
 from codes import DeviceError, Kind, Outcome, TokenError, TrustedKey, TrustStore
-from readers import FAMILIES, decode_image_file, degrade
+from readers import decode_image_file
 from service._printcard import (
     FONT_FILE,
     INSTRUCTION_EN,
@@ -35,6 +35,7 @@ from service._printcard import (
     render_offline_card,
     render_offline_cards,
 )
+from tests.readers.degrade import FAMILIES, degrade
 
 ID18 = "11010519491231002X"  # the GB 11643 example number
 NAME = "张三明"

@@ -40,7 +40,7 @@ class EventLog:
 
     def drain(self) -> list[ReaderEvent]:
         """Events that arrived and were not consumed yet (non-blocking)."""
-        out = []
+        out: list[ReaderEvent] = []
         while True:
             try:
                 event = self.queue.get_nowait()

@@ -1,12 +1,14 @@
 """Deterministic gate-camera degradation: turn a clean picture into what a 720p gate camera sees.
 
-Used by the QR benchmark (bench/bench_qr.py), the tests, and anyone who wants to check that a
-printed or on-screen design still scans (e.g. a card PDF raster): ``degrade(image, family, seed)``.
+Test and benchmark code, not part of the product: the QR tests (tests/readers), the card tests
+(tests/service/test_printcard.py) and the benchmarks (bench/bench_qr.py,
+bench/bench_printcard_wedge.py) build their frames with it, and anyone can check that a printed
+or on-screen design still scans (e.g. a card PDF raster): ``degrade(image, family, seed)``.
 Every random choice comes from ``numpy.random.Generator(PCG64(seed))`` and OpenCV's operations are
 deterministic, so the same (image, family, seed) always gives the same frame.
 
-The families follow the failure modes measured at real gates (issue 4): blur, motion blur, tilt,
-glare, JPEG, low light, noise, occlusion, crumpled paper, phone screens incl. dark mode.
+The families are the failure modes seen on pictures from real gate cameras: blur, motion blur,
+tilt, glare, JPEG, low light, noise, occlusion, crumpled paper, phone screens incl. dark mode.
 """
 
 from __future__ import annotations
@@ -21,8 +23,6 @@ import numpy as np
 import numpy.typing as npt
 import qrcode
 import qrcode.constants
-
-from codes import DeviceError
 
 U8 = npt.NDArray[np.uint8]
 F32 = npt.NDArray[np.float32]
@@ -53,7 +53,7 @@ _MAX_INPUT_PIXELS: Final = 25_000_000  # a 300 dpi A4 raster is ~8.7 M; anything
 BASE45_ALPHABET: Final = string.digits + string.ascii_uppercase + " $%*+-./:"
 
 
-class DegradeError(DeviceError):
+class DegradeError(ValueError):
     """degrade() was given something that is not a picture or an unknown family."""
 
 
@@ -137,8 +137,8 @@ def render_look(
     cv2.rectangle(screen, (0, 0), (sw, sh // 9), 110 if dark else 150, -1)
     y0 = (sh - side) // 2
     x0 = (sw - side) // 2
-    # Dark mode draws light modules on a dark ground: the code is inverted (only some decoders
-    # read that, issue 4).
+    # Dark mode draws light modules on a dark ground: the code is inverted (zxing-cpp reads
+    # that, zbar does not).
     screen[y0 : y0 + side, x0 : x0 + side] = np.where(qr > 0, bg, fg)
     phone[bz : bz + sh, bz : bz + sw] = screen
     return phone, (bz + x0, bz + y0, bz + x0 + side, bz + y0 + side), modules
@@ -166,8 +166,8 @@ def make_sample(
     else:
         look = "card" if rng.random() < 0.5 else "phone"
     img, box, modules = render_look(text, look, rng)
-    # Distance to the camera: 2.2 .. 6 px per module; issue 4 measured that below ~2 px nothing
-    # reads reliably, so the corpus stays just above that edge.
+    # Distance to the camera: 2.2 .. 6 px per module; below ~2 px per module no decoder reads
+    # gate-camera frames reliably, so the corpus stays just above that edge.
     module_px = float(rng.uniform(2.2, 6.0))
     focus_px = module_px * modules
     frame = degrade(img, family, seed, focus=box, focus_width_px=focus_px, noise_seed=noise_seed)
