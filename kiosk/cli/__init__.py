@@ -1,0 +1,71 @@
+"""The ``passkiosk`` command: ``main`` and ``build_parser``.
+
+Building the parser is cheap (``_parsers``: argparse only). The chosen subcommand names its
+handler as ``module:function``; only that module is imported, and it imports what it needs at its
+top, so ``passkiosk verify`` never loads Qt or OpenCV. Every error of ours ends here as one line,
+``passkiosk <command>: <message>``, and exit status 2 (PK1 spec §7). ``passkiosk service`` is
+handed to the provincial service's own command through the ``passkiosk.commands`` entry point:
+the kiosk never imports the service.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+
+from codes import DeviceError, TokenError
+from kiosk.cli._errors import UsageError
+from kiosk.cli._parsers import register_all
+
+Handler = Callable[[argparse.Namespace], int]
+
+__all__ = ["UsageError", "build_parser", "main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="passkiosk",
+        description="Offline-first gate kiosk for health/pass codes and resident ID cards.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    register_all(sub)
+    return parser
+
+
+def _service_main() -> Callable[[Sequence[str], str], int] | None:
+    """The service's command, found by entry point (absent on a kiosk-only install)."""
+    from importlib.metadata import entry_points
+
+    for ep in entry_points(group="passkiosk.commands", name="service"):
+        command: Callable[[Sequence[str], str], int] = ep.load()
+        return command
+    return None
+
+
+def _handler(spec: str) -> Handler:
+    module, _, name = spec.partition(":")
+    handler: Handler = getattr(importlib.import_module(module), name)
+    return handler
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["service"]:
+        service = _service_main()
+        if service is None:
+            print("passkiosk service: the provincial service is not installed on this machine",
+                  file=sys.stderr)
+            return 2
+        return service(args_list[1:], "passkiosk service")
+    args = build_parser().parse_args(args_list)
+    try:
+        return _handler(args.run)(args)
+    except KeyboardInterrupt:
+        return 130
+    except (DeviceError, TokenError, UsageError) as exc:
+        # Handlers raise what they cannot handle; a person gets one line to act on, not a
+        # traceback.
+        print(f"passkiosk {args.command}: {exc}", file=sys.stderr)
+        return 2
