@@ -1,9 +1,10 @@
 """``passkiosk run``: the real gate kiosk on a data folder.
 
-Wires every real part: the synced lists and entry records of the data folder (KioskVerifier),
-the readers named on the command line (PC/SC, GA/T 467 serial, camera, serial scanner) through
-the reader bridge, the scanner-gun keyboard wedge, and background sync when the site config
-names a service URL. Each reader runs on its own thread; only the bridge touches Qt.
+Wires every real part: the synced lists and entry records of the data folder
+(``RecordingVerifier`` over ``sync.SyncedVerifier``), the readers named on the command line
+(PC/SC, GA/T 467 serial, camera, serial scanner) through the reader bridge, the scanner-gun
+keyboard wedge, and background sync when the site config names a service URL. Each reader runs
+on its own thread; only the bridge touches Qt.
 """
 
 from __future__ import annotations
