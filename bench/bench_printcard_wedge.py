@@ -149,7 +149,8 @@ def bench_wedge() -> list[str]:
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication, QLineEdit
 
-    from kiosk._wedge import WedgeDetector, WedgeFilter
+    from kiosk._wedge import WedgeFilter
+    from kiosk._wedge_detect import WedgeDetector
 
     token = real_token()
     det = WedgeDetector()
