@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import secrets
 import sqlite3
 from collections.abc import Iterator
@@ -30,7 +29,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import codes
-from codes import DeviceError, EntryKind, Kind, Severity, TokenError, atomic_file, write_atomic
+from codes import (
+    DeviceError,
+    EntryKind,
+    Kind,
+    Severity,
+    TokenError,
+    atomic_file,
+    install_atomic,
+    write_atomic,
+)
 from codes.wire import (
     FULL_TARGET,
     HEADER,
@@ -136,7 +144,8 @@ class ServiceState:
                       entry.not_after))
         conn.close()
         # The database appears under its real name only when complete: init is all or nothing.
-        os.replace(data_dir / (DB_FILE + ".tmp"), data_dir / DB_FILE)
+        install_atomic(data_dir / (DB_FILE + ".tmp"), data_dir / DB_FILE)
+        (data_dir / (DB_FILE + ".tmp")).unlink()
         state = cls(data_dir)
         state.publish(now=now, expiry=expiry)
         return state
