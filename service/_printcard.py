@@ -34,7 +34,6 @@ from reportlab.pdfgen.canvas import Canvas
 from codes import DeviceError, TokenError, write_atomic
 
 FONT_FILE = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
-_FONT = "WenQuanYiZenHei"
 MAX_CARDS_PER_PDF = 200  # a community worker's weekly renewal batch fits easily
 
 # QR alphanumeric alphabet (ISO/IEC 18004 §7.4.4) == the Base45 alphabet plus nothing else.
@@ -103,7 +102,8 @@ def render_offline_card(
                                              valid_until)])
 
 
-def render_offline_cards(out_path: Path, cards: Sequence[CardText]) -> None:
+def render_offline_cards(out_path: Path, cards: Sequence[CardText], *,
+                         font_file: Path = FONT_FILE) -> None:
     """Render several cards into one PDF, one A6 page each (a batch of renewals to print).
 
     Every card is checked before anything is drawn: one bad card fails the whole batch, and no
@@ -116,7 +116,7 @@ def render_offline_cards(out_path: Path, cards: Sequence[CardText]) -> None:
     out_path = Path(out_path)
     if not out_path.parent.is_dir():
         raise DeviceError(f"expected an existing folder for the card, found none at {out_path}")
-    pdf = _paint_pdf(list(zip(cards, matrices, strict=True)))
+    pdf = _paint_pdf(list(zip(cards, matrices, strict=True)), font_file)
     try:
         write_atomic(out_path, pdf)
     except OSError as exc:
@@ -217,35 +217,38 @@ def _qr_matrix(token_text: str) -> list[list[bool]]:
 # --- painting ----------------------------------------------------------------------------------
 
 
-def _register_font() -> None:
-    if _FONT in pdfmetrics.getRegisteredFontNames():
-        return
+def _register_font(font_file: Path) -> str:
+    """The reportlab name of the Chinese font in ``font_file`` (registered once per file)."""
+    name = "WenQuanYiZenHei" if font_file == FONT_FILE else f"CardFont-{font_file.name}"
+    if name in pdfmetrics.getRegisteredFontNames():
+        return name
     try:
-        pdfmetrics.registerFont(TTFont(_FONT, str(FONT_FILE), subfontIndex=0))
+        pdfmetrics.registerFont(TTFont(name, str(font_file), subfontIndex=0))
     except (OSError, TTFError) as exc:
         raise DeviceError(
-            f"expected the Chinese font {FONT_FILE} (Debian package fonts-wqy-zenhei) so "
+            f"expected the Chinese font {font_file} (Debian package fonts-wqy-zenhei) so "
             f"Chinese prints as text, found: {exc}"
         ) from exc
+    return name
 
 
-def _paint_pdf(pages: Sequence[tuple[CardText, list[list[bool]]]]) -> bytes:
-    _register_font()
+def _paint_pdf(pages: Sequence[tuple[CardText, list[list[bool]]]], font_file: Path) -> bytes:
+    font = _register_font(font_file)
     out = io.BytesIO()
     page_w, page_h = _PAGE_W * mm, _PAGE_H * mm
     # invariant=True: no creation date or random id, so the same cards give the same bytes.
     canvas = Canvas(out, pagesize=(page_w, page_h), invariant=True, pageCompression=1,
-                    initialFontName=_FONT, initialFontSize=12)
+                    initialFontName=font, initialFontSize=12)
     canvas.setTitle("Offline pass card")  # never the name or ID: PDF metadata is easy to miss
     canvas.setCreator("passkiosk")
     for card, matrix in pages:
-        _paint_card(canvas, card, matrix)
+        _paint_card(canvas, card, matrix, font)
         canvas.showPage()
     canvas.save()
     return out.getvalue()
 
 
-def _paint_card(canvas: Canvas, card: CardText, matrix: list[list[bool]]) -> None:
+def _paint_card(canvas: Canvas, card: CardText, matrix: list[list[bool]], font: str) -> None:
     """One card on the current page. Layout in millimetres from the top-left corner."""
     page_h = _PAGE_H * mm
     inner_w = _PAGE_W - 2 * _MARGIN
@@ -254,16 +257,16 @@ def _paint_card(canvas: Canvas, card: CardText, matrix: list[list[bool]]) -> Non
              bold: bool = False, min_pt: float = 7.0) -> None:
         # Shrink until the line fits its box, so nothing is ever cut off; centred.
         size = pt
-        while size > min_pt and (pdfmetrics.stringWidth(s, _FONT, size) > w * mm
+        while size > min_pt and (pdfmetrics.stringWidth(s, font, size) > w * mm
                                  or size * 1.05 > h * mm):
             size = max(min_pt, size * 0.92)
-        width = pdfmetrics.stringWidth(s, _FONT, size)
+        width = pdfmetrics.stringWidth(s, font, size)
         baseline = page_h - (top + h / 2) * mm - size * 0.35
         # The font has no bold face: bold strokes the glyph outlines as well as filling them.
         # The render mode is text state that outlives a text object, so set it every time.
         canvas.setLineWidth(size * 0.04)
         t = canvas.beginText(x * mm + (w * mm - width) / 2, baseline)
-        t.setFont(_FONT, size)
+        t.setFont(font, size)
         t.setTextRenderMode(2 if bold else 0)
         t.textLine(s)
         canvas.drawText(t)

@@ -313,15 +313,10 @@ def test_cst_dates_roll_over_at_cst_midnight() -> None:
     assert cst_date(16 * 3600) == "1970-01-02"  # 00:00 CST is 16:00 UTC the day before
 
 
-def test_missing_font_is_a_device_error_not_tofu(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import service._printcard as printcard
-
-    monkeypatch.setattr(printcard, "_FONT", "NoSuchFontForTheTest")
-    monkeypatch.setattr(printcard, "FONT_FILE", tmp_path / "missing.ttc")
+def test_missing_font_is_a_device_error_not_tofu(tmp_path: Path) -> None:
+    card = CardText(**GOOD)  # type: ignore[arg-type]
     with pytest.raises(DeviceError, match="fonts-wqy-zenhei"):
-        render_offline_card(tmp_path / "card.pdf", **GOOD)  # type: ignore[arg-type]
+        render_offline_cards(tmp_path / "card.pdf", [card], font_file=tmp_path / "missing.ttc")
     assert list(tmp_path.iterdir()) == []
 
 
