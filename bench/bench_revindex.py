@@ -153,7 +153,8 @@ def phase_lookup(n: int, work: Path) -> dict[str, object]:
 def phase_delta(n: int, work: Path) -> dict[str, object]:
     import numpy as np
 
-    from codes import EntryKind, Put, Remove, RemoveKey, RevocationEntry, Severity
+    from codes import EntryKind, RevocationEntry, Severity
+    from codes.indexing import Put, Remove, RemoveKey, apply_delta
     from sync._revfile import apply_delta_file, open_index_file, write_index_file
 
     rng = np.random.default_rng(SEED + 7 * n)
@@ -184,7 +185,7 @@ def phase_delta(n: int, work: Path) -> dict[str, object]:
     new = apply_delta_file(path, ops, version=2)
     t_apply, c_apply = time.perf_counter() - t0, time.process_time() - c0
     after = rss_mb()
-    counts = {k.value: v for k, v in new.counts().items()}
+    counts = {k.json: v for k, v in new.counts().items()}
     ok = new.token_revoked(ops[5].entry.key) if isinstance(ops[5], Put) else None
     new.close()
     check = open_index_file(path, verify=True)
@@ -201,7 +202,7 @@ def phase_delta(n: int, work: Path) -> dict[str, object]:
 
     old = step("open", lambda: open_index_file(path, verify=False))
     step("crc_old", old.check_body)
-    box = [step("merge_encode", lambda: old.apply_delta(ops, version=3))]
+    box = [step("merge_encode", lambda: apply_delta(old, ops, version=3))]
     step("write_fsync_rename", lambda: write_index_file(path, box[0]))
     box.clear()  # drops the views into the old mapping
     old.close()

@@ -3,8 +3,8 @@
 Text + trust + revocation + now in, a Verdict out: no clock, no files, no network, no Qt here.
 The one exception is ``write_atomic``/``atomic_file``/``install_atomic`` (``codes._atomic``), the
 crash-safe file replace both sides share; verification never imports it. The formats the kiosk
-and the service exchange are in ``codes.wire``; building and merging revocation indexes (numpy,
-never needed to verify) in ``codes.indexing``.
+and the service exchange are in ``codes.wire``; building revocation indexes and applying deltas
+to them (numpy, never needed to verify) in ``codes.indexing``.
 """
 
 from codes._atomic import atomic_file, install_atomic, remove_stale_temps, write_atomic
@@ -16,13 +16,8 @@ from codes._issue import issue_pk1, kid_for_public_key
 from codes._lookup import lookup_card, lookup_id, lookup_subject_hash
 from codes._rev import (
     HEADER_SIZE,
-    DeltaOp,
-    EncodedIndex,
     EntryKind,
     IndexHeader,
-    Put,
-    Remove,
-    RemoveKey,
     RevocationEntry,
     RevocationIndex,
     RevocationIndexError,
@@ -40,16 +35,11 @@ from codes._verify import verify
 __all__ = [
     "HEADER_SIZE",
     "REASONS",
-    "DeltaOp",
     "DeviceError",
-    "EncodedIndex",
     "EntryKind",
     "IndexHeader",
     "Kind",
     "Outcome",
-    "Put",
-    "Remove",
-    "RemoveKey",
     "RevocationEntry",
     "RevocationIndex",
     "RevocationIndexError",

@@ -1,10 +1,23 @@
-"""codes.indexing: building and merging province-scale revocation indexes (numpy).
+"""codes.indexing: building revocation indexes and applying deltas to them (numpy).
 
-The sync imports this when lists arrive; ``verify`` and the lookups never do, so a one-shot
-``passkiosk verify`` does not load numpy. Public API: ``EntryColumns``, ``encode_columns``,
-``encode_entries``, ``apply_delta``.
+The sync imports this when lists arrive; ``verify``, the lookups and ``RevocationIndex`` never
+do, so a one-shot ``passkiosk verify`` does not load numpy. Public API: ``EntryColumns``,
+``encode_columns``, ``encode_entries`` (build), ``DeltaOp`` = ``Put`` | ``Remove`` |
+``RemoveKey`` and ``apply_delta`` (merge), ``EncodedIndex`` (the content to write).
 """
 
 from codes._rev._build import EntryColumns, apply_delta, encode_columns, encode_entries
+from codes._rev._format import EncodedIndex
+from codes._rev._model import DeltaOp, Put, Remove, RemoveKey
 
-__all__ = ["EntryColumns", "apply_delta", "encode_columns", "encode_entries"]
+__all__ = [
+    "DeltaOp",
+    "EncodedIndex",
+    "EntryColumns",
+    "Put",
+    "Remove",
+    "RemoveKey",
+    "apply_delta",
+    "encode_columns",
+    "encode_entries",
+]

@@ -1,12 +1,14 @@
 """Revocation index files: atomic write, mmap open, delta apply by atomic swap.
 
-The index format and all computation live in ``codes`` (lookups) and ``codes.indexing``
-(building, merging), sans-IO; this module only
-moves bytes between it and the disk. The rule that keeps a kiosk safe through power cuts: a
-file at ``path`` is never modified in place. New content goes to a temporary file in the same
-directory, is fsynced, renamed over ``path`` (atomic on POSIX) and the directory is fsynced, so
-after a crash ``path`` holds either the old version or the new one, whole. An index opened
-before a swap keeps reading the old inode until it is closed.
+The index format and all computation are sans-IO in ``codes`` (``RevocationIndex`` reads any
+buffer it is handed) and ``codes.indexing`` (building, merging); this module only moves bytes
+between them and the disk, and owns the ``mmap`` the kiosk reads the index through.
+
+The rule that keeps a kiosk safe through power cuts: a file at ``path`` is never modified in
+place. New content goes to a temporary file in the same directory, is fsynced, renamed over
+``path`` (atomic on POSIX) and the directory is fsynced, so after a crash ``path`` holds either
+the old version or the new one, whole. An index opened before a swap keeps reading the old
+inode until it is closed.
 """
 
 from __future__ import annotations
@@ -19,9 +21,7 @@ from pathlib import Path
 
 from codes import (
     HEADER_SIZE,
-    DeltaOp,
     DeviceError,
-    EncodedIndex,
     IndexHeader,
     RevocationEntry,
     RevocationIndex,
@@ -29,7 +29,7 @@ from codes import (
     atomic_file,
     remove_stale_temps,
 )
-from codes.indexing import apply_delta, encode_entries
+from codes.indexing import DeltaOp, EncodedIndex, apply_delta, encode_entries
 
 _READ_CHUNK = 1 << 20
 

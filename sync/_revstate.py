@@ -19,17 +19,14 @@ import numpy.typing as npt
 
 from codes import (
     HEADER_SIZE,
-    DeltaOp,
     EntryKind,
     IndexHeader,
-    Put,
-    RemoveKey,
     RevocationEntry,
     RevocationIndex,
     Severity,
     TokenError,
 )
-from codes.indexing import EntryColumns, encode_columns
+from codes.indexing import DeltaOp, EntryColumns, Put, RemoveKey, encode_columns
 from codes.wire import HEADER, ListHeader, decode_header
 from sync._revfile import apply_delta_file, open_index_file, write_index_file
 

@@ -5,15 +5,17 @@
 - ``_jsonlist``: the small §6 JSON list (``RevocationList``) for one-shot checks;
 - ``_format``: the province-scale index file layout (``IndexHeader``, ``EncodedIndex``);
 - ``_lookup``: ``RevocationIndex``, lookups over an index buffer (no numpy);
-- ``_build``: building and merging indexes (numpy; sync imports it, the verifier never does).
+- ``_build``: building and merging indexes (numpy; public as ``codes.indexing``, which the sync
+  imports and the verifier never does).
+
+This package's own namespace carries only the numpy-free parts.
 """
 
-from codes._rev._format import HEADER_SIZE, EncodedIndex, IndexBuffer, IndexHeader
+from codes._rev._format import HEADER_SIZE, IndexHeader
 from codes._rev._jsonlist import EMPTY_REVOCATION, RevocationList, parse_revocation_list
 from codes._rev._lookup import RevocationIndex
 from codes._rev._model import (
     KEY_FIELD,
-    KEY_SIZE,
     DeltaOp,
     EntryKind,
     Put,
@@ -31,11 +33,8 @@ __all__ = [
     "EMPTY_REVOCATION",
     "HEADER_SIZE",
     "KEY_FIELD",
-    "KEY_SIZE",
     "DeltaOp",
-    "EncodedIndex",
     "EntryKind",
-    "IndexBuffer",
     "IndexHeader",
     "Put",
     "Remove",

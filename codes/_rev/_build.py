@@ -42,7 +42,6 @@ U8Array = npt.NDArray[np.uint8]
 I64Array = npt.NDArray[np.int64]
 
 
-
 @dataclass(slots=True)
 class Sorted:
     """One section as arrays in index order: directory, 14-byte key suffixes, since, status."""
@@ -408,8 +407,6 @@ def merge(sec: Sorted, ops: list[DeltaOp]) -> Pieces:
     since = column(old_since, row_since.astype(old_since.dtype))
     status = column(sec.status, row_status)
     return Pieces(d, total, suffix, old_since.dtype.itemsize, since, status)
-
-
 
 
 def apply_delta(index: RevocationIndex, ops: Iterable[DeltaOp], *, version: int | None = None

@@ -1,10 +1,10 @@
-"""The province-scale revocation index file format (PK1 spec §4 step 7, §6), sans-IO.
+"""The province-scale revocation index file layout (PK1 spec §4 step 7, §6), sans-IO.
 
-A ``RevocationIndex`` (``_lookup``) answers the ``RevocationView`` lookups
-from one flat, read-only buffer (the caller hands in ``bytes`` or an ``mmap``; this module never
-opens a file). Building an index and applying a delta produce a *new* buffer as a list of chunks
-for the caller to write; the old buffer is never modified, so a crash while the new one is being
-written cannot damage it.
+This module holds what both sides of the format need: the header, the section layout and the
+chunks an encoded index is written as. ``_lookup`` reads an index from a buffer the caller
+hands in (``bytes`` or an ``mmap``: this package never opens a file); ``_build`` encodes one.
+An index is never modified: applying a delta produces a *new* buffer for the caller to write,
+so a crash while the new one is being written cannot damage the old one.
 
 Why this layout (measured, see docs/performance/revindex.md): sorted fixed-width records searched
 by binary search, split by the first two key bytes into 65,536 buckets. Keys are random (cti is

@@ -26,7 +26,6 @@ DEFAULT_MAX_DELTA_BYTES = 64 * 1024 * 1024
 _HEX32 = re.compile(r"[0-9a-fA-F]{32}")
 
 
-
 def _json_key(obj: dict[str, Any], field: str, where: str) -> bytes:
     value = obj.get(field)
     if not isinstance(value, str) or _HEX32.fullmatch(value) is None:

@@ -15,21 +15,28 @@ from hypothesis import strategies as st
 
 from codes import (
     HEADER_SIZE,
-    DeltaOp,
+    DeviceError,
     EntryKind,
     IndexHeader,
-    Put,
-    Remove,
-    RemoveKey,
     RevocationEntry,
     RevocationIndex,
     RevocationIndexError,
     RevocationView,
     Severity,
     StatusEntry,
+    TokenError,
+    card_hash,
 )
-from codes._errors import DeviceError, TokenError
-from codes.indexing import EntryColumns, apply_delta, encode_columns, encode_entries
+from codes.indexing import (
+    DeltaOp,
+    EntryColumns,
+    Put,
+    Remove,
+    RemoveKey,
+    apply_delta,
+    encode_columns,
+    encode_entries,
+)
 from tests.codes.revdelta import parse_delta, parse_entries
 
 T, S, C = EntryKind.TOKEN, EntryKind.SUBJECT, EntryKind.CARD
@@ -556,22 +563,40 @@ def test_verify_and_lookups_agree_with_the_in_memory_list(shared_dir: Path) -> N
 
 
 def test_verify_and_lookups_load_no_numpy(tmp_path: Path) -> None:
+    """A fresh interpreter verifies codes and looks up IDs and cards against an index it maps
+    itself, and numpy never loads (what the import-linter contract promises, at run time)."""
     import subprocess
     import sys
 
+    from tests.codes import helpers
+
+    revoked_cti, card = bytes([0xEE] * 16), card_hash("0123456789ABCDEF")
     index_file = tmp_path / "index"
-    index_file.write_bytes(encode_entries([RevocationEntry(S, bytes(16), RED, 5)]).to_bytes())
-    code = (
-        "import sys\n"
-        "import codes, codes.wire\n"
-        "from pathlib import Path\n"
-        f"index = codes.RevocationIndex(Path({str(index_file)!r}).read_bytes())\n"
-        "assert index.subject_entries(bytes(16))[0].status == codes.Severity.RED\n"
-        "assert codes.verify('PK1:AAAA', codes.TrustStore(), index, 1_800_000_000).reason\n"
-        "codes.lookup_id('11010519491231002X', index, 1_800_000_000)\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'numpy'))\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+    index_file.write_bytes(encode_entries([
+        RevocationEntry(T, revoked_cti), RevocationEntry(C, card, RED, helpers.NOW - 5),
+    ]).to_bytes())
+    (tmp_path / "trust.json").write_bytes(helpers.trust_json())
+    (tmp_path / "ok.txt").write_text(helpers.token())
+    (tmp_path / "revoked.txt").write_text(helpers.token(cti=revoked_cti))
+    child = f"""
+import mmap, sys
+from pathlib import Path
+import codes
+d, now = Path({str(tmp_path)!r}), {helpers.NOW}
+trust = codes.parse_trust_list((d / "trust.json").read_bytes())
+with open(d / "index", "rb") as f:
+    index = codes.RevocationIndex(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ))
+for name in ("ok", "revoked"):
+    v = codes.verify((d / f"{{name}}.txt").read_text(), trust, index, now)
+    print(name, v.outcome.value, v.reason)
+print("card", codes.lookup_card("0123456789abcdef", index, now).reason)
+print("id", codes.lookup_id("11010519491231002X", index, now).reason)
+print("numpy", sorted(m for m in sys.modules if m.split(".")[0] == "numpy"))
+"""
+    done = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True,
                           timeout=120, cwd=Path(__file__).resolve().parents[2], check=False)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "[]"
+    assert done.stdout.splitlines() == [
+        "ok pass ok", "revoked deny revoked_token", "card revoked_card", "id no_record",
+        "numpy []",
+    ]

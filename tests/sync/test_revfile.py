@@ -14,16 +14,13 @@ import pytest
 from codes import (
     DeviceError,
     EntryKind,
-    Put,
-    Remove,
-    RemoveKey,
     RevocationEntry,
     RevocationIndexError,
     Severity,
     StatusEntry,
     TokenError,
 )
-from codes.indexing import encode_entries
+from codes.indexing import Put, Remove, RemoveKey, encode_entries
 from sync._revfile import (
     RevocationFileError,
     apply_delta_file,
