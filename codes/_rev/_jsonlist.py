@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from codes._errors import TokenError
-from codes._rev._model import Severity, StatusEntry
+from codes._rev._model import KEY_FIELD, EntryKind, Severity, StatusEntry
 
 MAX_REVOCATION_LIST_BYTES = 64 * 1024 * 1024  # ~400k entries of JSON; bigger lists use the index
 _HEX32 = re.compile(r"[0-9A-Fa-f]{32}")
@@ -96,19 +96,17 @@ def parse_revocation_list(data: bytes) -> RevocationList:
     if not isinstance(doc, dict) or not isinstance(doc.get("entries"), list):
         raise _unusable('expected an object with an "entries" array')
     tokens: list[bytes] = []
-    subjects: list[tuple[bytes, StatusEntry]] = []
-    cards: list[tuple[bytes, StatusEntry]] = []
+    listed: dict[EntryKind, list[tuple[bytes, StatusEntry]]] = {
+        EntryKind.SUBJECT: [], EntryKind.CARD: []}
     for i, entry in enumerate(doc["entries"]):
         if not isinstance(entry, dict):
             raise _unusable(f"entries[{i}]: expected an object, got {type(entry).__name__}")
-        kind = _get(entry, "type", str, i)
-        if kind == "token":
-            tokens.append(_hex16(entry, "id", i))
-        elif kind == "subject":
-            subjects.append((_hex16(entry, "sh", i), _status(entry, i)))
-        elif kind == "card":
-            cards.append((_hex16(entry, "ch", i), _status(entry, i)))
-    return RevocationList(tokens, subjects, cards)
+        kind = EntryKind.from_json(_get(entry, "type", str, i))
+        if kind is EntryKind.TOKEN:
+            tokens.append(_hex16(entry, KEY_FIELD[kind], i))
+        elif kind is not None:
+            listed[kind].append((_hex16(entry, KEY_FIELD[kind], i), _status(entry, i)))
+    return RevocationList(tokens, listed[EntryKind.SUBJECT], listed[EntryKind.CARD])
 
 
 EMPTY_REVOCATION = RevocationList()
