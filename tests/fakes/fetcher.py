@@ -1,51 +1,64 @@
-"""FakeFetcher: the real ngclient fetcher with faults injected by URL (tests only).
+"""ScriptedFetcher: an ngclient fetcher that answers from memory, with faults by name (tests only).
 
-It wraps ``Urllib3Fetcher`` talking to the real service on 127.0.0.1 and, for URLs whose path
-ends with a given suffix, answers with an HTTP error or with rewritten bytes (a forged
-signature, an older file). Byte-level tampering like this cannot be done at the socket level
-without re-implementing HTTP, and it is exactly what a hostile network would do.
+A subclass says what a URL is called (``_name``) and what it holds (``_serve``); tests then make
+single names misbehave the way a hostile or broken network or repository would: answer with an
+HTTP error, or with rewritten bytes (a forged signature, an older file, a flipped bit).
+ngclient's own checks (lengths, hashes, signatures, versions) run on whatever comes out, exactly
+as they do for bytes from ``Urllib3Fetcher``.
 """
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Callable, Iterator
 
 from tuf.api import exceptions
 from tuf.ngclient import FetcherInterface
-from tuf.ngclient.urllib3_fetcher import Urllib3Fetcher
 
 Rewrite = Callable[[bytes], bytes]
+_CHUNK = 64 * 1024  # bodies arrive in pieces, like a socket read, so length caps act mid-file
 
 
-class FakeFetcher(FetcherInterface):
-    def __init__(self, timeout: int = 5) -> None:
-        self.inner = Urllib3Fetcher(socket_timeout=timeout)
+class ScriptedFetcher(FetcherInterface):
+    """Base of in-memory fetchers: every request is logged in ``requests`` (by name)."""
+
+    def __init__(self) -> None:
         self.requests: list[str] = []
         self._status: dict[str, int] = {}
         self._rewrite: dict[str, Rewrite] = {}
 
-    def fail(self, suffix: str, status: int) -> None:
-        """Answer URLs ending with suffix with this HTTP status."""
-        self._status[suffix] = status
+    @abstractmethod
+    def _name(self, url: str) -> str:
+        """The name faults and the request log use for url."""
 
-    def rewrite(self, suffix: str, fn: Rewrite) -> None:
-        """Pass the real body of URLs ending with suffix through fn."""
-        self._rewrite[suffix] = fn
+    @abstractmethod
+    def _serve(self, url: str) -> bytes:
+        """The body for url; raise ``DownloadHTTPError`` (e.g. 404) when there is none."""
 
-    def replace(self, suffix: str, data: bytes) -> None:
-        self.rewrite(suffix, lambda _: data)
+    def fail(self, name: str, status: int) -> None:
+        """Answer requests for name with this HTTP status."""
+        self._status[name] = status
+
+    def rewrite(self, name: str, fn: Rewrite) -> None:
+        """Pass the body served for name through fn."""
+        self._rewrite[name] = fn
+
+    def replace(self, name: str, data: bytes) -> None:
+        """Answer requests for name with data instead."""
+        self.rewrite(name, lambda _: data)
 
     def clear(self) -> None:
+        """Behave again: drop every fault."""
         self._status.clear()
         self._rewrite.clear()
 
     def _fetch(self, url: str) -> Iterator[bytes]:
-        self.requests.append(url)
-        for suffix, status in self._status.items():
-            if url.endswith(suffix):
-                raise exceptions.DownloadHTTPError(f"injected HTTP {status}", status)
-        for suffix, fn in self._rewrite.items():
-            if url.endswith(suffix):
-                body = b"".join(self.inner.fetch(url))
-                return iter([fn(body)])
-        return self.inner.fetch(url)
+        name = self._name(url)
+        self.requests.append(name)
+        if name in self._status:
+            status = self._status[name]
+            raise exceptions.DownloadHTTPError(f"injected HTTP {status} for {name}", status)
+        body = self._serve(url)
+        if name in self._rewrite:
+            body = self._rewrite[name](body)
+        return iter([body[i:i + _CHUNK] for i in range(0, len(body), _CHUNK)] or [b""])

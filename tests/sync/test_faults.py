@@ -1,22 +1,28 @@
-"""Faults a kiosk must survive, against the real service on 127.0.0.1: the sync fails with a
-clear status, the previous lists stay whole and in use, and a later good sync recovers."""
+"""Faults a kiosk must survive: the sync fails with a clear status, the previous lists stay whole
+and in use, and a later good sync recovers.
+
+Network faults (service down, stalled, 5xx, cut-off bodies) run against the real service on
+127.0.0.1, through ``FaultProxy`` where needed: they are about sockets and HTTP. Faults in what
+a repository serves (forged signatures, rolled-back or expired metadata, endless metadata,
+tampered or lost targets) are pull logic over TUF's checks and use ``InMemoryRepository``.
+"""
 
 from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from tuf.ngclient import FetcherInterface
 
 import codes
 from codes import EntryKind, Outcome, Severity
-from service import BackgroundService, ServiceState
-from service._repo import Expiry
+from codes.wire import delta_target
+from service import BackgroundService
 from sync._pull import KioskLists, SyncError, pull
-from tests.fakes.fetcher import FakeFetcher
+from tests.fakes.tuf_repo import InMemoryRepository, pull_from
 from tests.sync.faultproxy import FaultProxy
 from tests.sync.servicekit import make_id18, new_service, now, sync_kiosk
 
@@ -25,10 +31,15 @@ RED_ID = make_id18(11)
 
 @dataclass
 class World:
-    service: ServiceState
     url: str
     kiosk: Path
     lists: KioskLists
+    fetcher: FetcherInterface | None  # None: the real network fetcher
+
+
+@dataclass
+class MemoryWorld(World):
+    repo: InMemoryRepository
 
 
 @pytest.fixture
@@ -43,15 +54,30 @@ def world(tmp_path: Path) -> Iterator[World]:
         assert sync_kiosk(kiosk, svc.url, st).state.revocation_version == 2
         st.revoke(EntryKind.SUBJECT, codes.subject_hash(RED_ID), Severity.GREEN, now=now())
         st.publish(now=now())
-        yield World(st, svc.url, kiosk, KioskLists(kiosk))
+        yield World(svc.url, kiosk, KioskLists(kiosk), None)
     st.close()
+
+
+@pytest.fixture
+def memory(tmp_path: Path) -> MemoryWorld:
+    """The same two versions as ``world``, served by an in-memory repository."""
+    repo = InMemoryRepository(now=now())
+    for i in range(20):
+        repo.revoke(EntryKind.TOKEN, i.to_bytes(16, "big"), Severity.REVOKED, since=1)
+    repo.revoke(EntryKind.SUBJECT, codes.subject_hash(RED_ID), Severity.RED, since=now())
+    repo.publish()
+    kiosk = tmp_path / "kiosk"
+    assert pull_from(repo, kiosk, now=now(), bootstrap=True).state.revocation_version == 2
+    repo.revoke(EntryKind.SUBJECT, codes.subject_hash(RED_ID), Severity.GREEN, since=now())
+    repo.publish()
+    return MemoryWorld(repo.url, kiosk, KioskLists(kiosk), repo, repo)
 
 
 def _fails(w: World, status: str, url: str | None = None, **kw: object) -> SyncError:
     before = w.lists.state()
     index_before = w.lists.revocations.path.read_bytes()
     with pytest.raises(SyncError) as e:
-        pull(w.kiosk, url or w.url, now=now(), **kw)  # type: ignore[arg-type]
+        pull(w.kiosk, url or w.url, now=now(), fetcher=w.fetcher, **kw)  # type: ignore[arg-type]
     err = e.value
     assert err.status == status, str(err)
     assert f"({status})" in str(err) and "keeping lists verified" in str(err)
@@ -67,11 +93,13 @@ def _fails(w: World, status: str, url: str | None = None, **kw: object) -> SyncE
 
 
 def _recovers(w: World) -> None:
-    res = pull(w.kiosk, w.url, now=now())
+    res = pull(w.kiosk, w.url, now=now(), fetcher=w.fetcher)
     assert res.state.revocation_version == 3 and res.state.last_error is None
     with w.lists.revocations.open() as rev:
         assert codes.lookup_id(RED_ID, rev, now()).reason == "no_record"
 
+
+# -- the network, against the real service ------------------------------------------------------
 
 def test_service_down(world: World) -> None:
     with socket.socket() as s:
@@ -108,55 +136,57 @@ def test_truncated_body(world: World, suffix: str) -> None:
     _recovers(world)
 
 
-def test_bad_signature(world: World) -> None:
-    fetcher = FakeFetcher()
+# -- what the repository serves, in memory ------------------------------------------------------
 
-    def forge(body: bytes) -> bytes:  # flip one hex digit of the signature
-        i = body.index(b'"sig":"') + 7
-        return body[:i] + (b"0" if body[i:i + 1] != b"0" else b"1") + body[i + 1:]
-
-    fetcher.rewrite("/timestamp.json", forge)
-    _fails(world, "bad_signature", fetcher=fetcher)
-    _recovers(world)
+def test_bad_signature(memory: MemoryWorld) -> None:
+    memory.repo.forge_signature("timestamp.json")
+    _fails(memory, "bad_signature")
+    memory.repo.clear()
+    _recovers(memory)
 
 
-def test_rolled_back_snapshot(world: World) -> None:
-    meta = world.service.repo.metadata_dir
-    v = world.service.repo.versions()["snapshot"]
-    fetcher = FakeFetcher()
+def test_rolled_back_snapshot(memory: MemoryWorld) -> None:
     # the snapshot the kiosk saw last time, served under the new version's name
-    fetcher.replace(f"/{v}.snapshot.json", (meta / f"{v - 1}.snapshot.json").read_bytes())
-    _fails(world, "rollback", fetcher=fetcher)
-    _recovers(world)
+    memory.repo.roll_back("snapshot", memory.repo.versions["snapshot"] - 1)
+    _fails(memory, "rollback")
+    memory.repo.clear()
+    _recovers(memory)
 
 
-def test_rolled_back_timestamp(world: World) -> None:
-    meta = world.service.repo.metadata_dir
-    v = world.service.repo.versions()["timestamp"]
-    fetcher = FakeFetcher()
-    fetcher.replace("/timestamp.json", (meta / f"{v - 2}.timestamp.json").read_bytes())
-    _fails(world, "rollback", fetcher=fetcher)
-    _recovers(world)
+def test_rolled_back_timestamp(memory: MemoryWorld) -> None:
+    # older than the timestamp the kiosk already trusts
+    memory.repo.roll_back("timestamp", memory.repo.versions["timestamp"] - 2)
+    _fails(memory, "rollback")
+    memory.repo.clear()
+    _recovers(memory)
 
 
-def test_expired_metadata_freeze(world: World) -> None:
-    world.service.publish(now=now(), expiry=Expiry(timestamp=timedelta(hours=-1)))
-    err = _fails(world, "expired")
+def test_expired_metadata_freeze(memory: MemoryWorld) -> None:
+    memory.repo.expire_timestamp()
+    err = _fails(memory, "expired")
     assert "expired" in str(err)
-    world.service.repo.refresh_expiring(now=datetime.now(UTC))
-    res = pull(world.kiosk, world.url, now=now())
-    assert res.state.revocation_version == 4
+    memory.repo.resign_timestamp()  # the service's periodic re-signing
+    _recovers(memory)
 
 
-def test_endless_metadata(world: World) -> None:
-    fetcher = FakeFetcher()
-    fetcher.replace("/timestamp.json", b"{" + b" " * 100_000)
-    _fails(world, "too_large", fetcher=fetcher)
-    _recovers(world)
+def test_endless_metadata(memory: MemoryWorld) -> None:
+    memory.repo.replace("metadata/timestamp.json", b"{" + b" " * 100_000)
+    _fails(memory, "too_large")
+    memory.repo.clear()
+    _recovers(memory)
 
 
-def test_tampered_target(world: World) -> None:
-    fetcher = FakeFetcher()
-    fetcher.rewrite(".pkrl", lambda body: body[:-1] + bytes([body[-1] ^ 1]))
-    _fails(world, "bad_hash", fetcher=fetcher)
-    _recovers(world)
+def test_tampered_target(memory: MemoryWorld) -> None:
+    memory.repo.tamper_target(delta_target(3))
+    _fails(memory, "bad_hash")
+    assert f"targets/{delta_target(3)}" in memory.repo.requests
+    memory.repo.clear()
+    _recovers(memory)
+
+
+def test_lost_target_file(memory: MemoryWorld) -> None:
+    memory.repo.fail(f"targets/{delta_target(3)}", 404)  # listed, signed, but not there
+    err = _fails(memory, "http_error")
+    assert "404" in str(err)
+    memory.repo.clear()
+    _recovers(memory)
