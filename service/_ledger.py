@@ -36,6 +36,7 @@ from codes.wire import (
     record_from_row,
     record_id_blob,
     record_to_row,
+    row_from_text_row,
 )
 from service._files import connect_private, private_folder
 
@@ -87,9 +88,7 @@ def _migrate_text_ids(c: sqlite3.Connection) -> None:
     while rows := cur.fetchmany(1000):
         c.executemany(
             f"INSERT INTO received ({_COLS}, key_id, received_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            [(record_id_blob(str(r[0])), *r[1:7],
-              None if r[7] is None else bytes.fromhex(str(r[7])),
-              None if r[8] is None else bytes.fromhex(str(r[8])), r[9], r[10]) for r in rows])
+            [row_from_text_row(tuple(r)) for r in rows])
     c.execute("DROP TABLE received_text")
 
 

@@ -53,6 +53,7 @@ from codes.wire import (
     record_from_row,
     record_id_blob,
     record_to_row,
+    row_from_text_row,
 )
 
 
@@ -205,9 +206,7 @@ def _migrate_1_to_2(tx: sqlite3.Connection) -> None:
         tx.executemany(
             f"INSERT INTO entry_records ({_RECORD_COLS}, uploaded_at) "
             "VALUES (?,?,?,?,?,?,?,?,?,?)",
-            [(record_id_blob(str(r[0])), *r[1:7],
-              None if r[7] is None else bytes.fromhex(str(r[7])),
-              None if r[8] is None else bytes.fromhex(str(r[8])), r[9]) for r in rows])
+            [row_from_text_row(tuple(r)) for r in rows])
     tx.execute("DROP TABLE entry_records_v1")
 
 

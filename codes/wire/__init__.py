@@ -46,6 +46,7 @@ from codes.wire._records import (
     record_id_blob,
     record_to_dict,
     record_to_row,
+    row_from_text_row,
     shown,
     validate_record,
 )
@@ -106,6 +107,7 @@ __all__ = [
     "record_id_blob",
     "record_to_dict",
     "record_to_row",
+    "row_from_text_row",
     "shown",
     "signing_payload",
     "validate_record",

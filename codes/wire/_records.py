@@ -198,6 +198,15 @@ def record_to_row(rec: EntryRecord) -> Row:
             None if rec.token_id is None else bytes.fromhex(rec.token_id))
 
 
+def row_from_text_row(row: tuple[object, ...]) -> tuple[object, ...]:
+    """A storage row whose id and hashes are still text (the first schemas) in today's form;
+    columns after the nine record columns are kept as they are."""
+    rid, *middle, sh, tid = row[:len(ROW_COLUMNS)]
+    return (record_id_blob(str(rid)), *middle,
+            None if sh is None else bytes.fromhex(str(sh)),
+            None if tid is None else bytes.fromhex(str(tid)), *row[len(ROW_COLUMNS):])
+
+
 def record_from_row(row: tuple[object, ...]) -> EntryRecord:
     """The record of a storage row, validated again (a damaged row is a RecordError)."""
     if len(row) != len(ROW_COLUMNS):

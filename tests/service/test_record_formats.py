@@ -145,3 +145,28 @@ def test_no_run_of_id_digits_sits_in_the_database_files(tmp_path: Path, side: st
     assert any(p.name.endswith("-wal") for p in files)
     for path in files:
         assert not _DIGIT_RUN.search(path.read_bytes()), path.name
+
+
+def test_a_ledger_with_text_ids_is_rewritten_with_blobs(tmp_path: Path) -> None:
+    import sqlite3
+
+    r = rec()
+    folder = tmp_path / "svc"
+    folder.mkdir()
+    conn = sqlite3.connect(folder / "uploads.sqlite3")
+    conn.execute("CREATE TABLE received (record_id TEXT PRIMARY KEY, key_id TEXT NOT NULL, "
+                 "received_at INTEGER NOT NULL, at INTEGER NOT NULL, site TEXT NOT NULL, "
+                 "gate TEXT NOT NULL, outcome TEXT NOT NULL, reason TEXT NOT NULL, "
+                 "format TEXT NOT NULL, subject_hash TEXT, token_id TEXT)")
+    conn.execute("INSERT INTO received VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                 (r.record_id, "ab11cd22ef334455", AT, r.at, r.site, r.gate, r.outcome,
+                  r.reason, r.format, r.subject_hash, r.token_id))
+    conn.commit()
+    conn.close()
+    with UploadLedger(folder) as ledger:
+        assert ledger.received_records() == [r]
+        assert ledger.received_ids() == {r.record_id}
+    conn = sqlite3.connect(folder / "uploads.sqlite3")
+    assert conn.execute("SELECT typeof(record_id), typeof(subject_hash) FROM received"
+                        ).fetchone() == ("blob", "blob")
+    conn.close()
