@@ -11,23 +11,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from codes import Outcome
-
-
-class Symbol:
-    CHECK = "check"
-    EXCLAMATION = "exclamation"
-    CROSS = "cross"
-    QUESTION = "question"
-    CARD = "card"
-
-
-SYMBOL_FOR: dict[Outcome, str] = {
-    Outcome.PASS: Symbol.CHECK,
-    Outcome.ATTENTION: Symbol.EXCLAMATION,
-    Outcome.DENY: Symbol.CROSS,
-    Outcome.INVALID: Symbol.QUESTION,
-}
+from kiosk._words import Symbol
 
 
 class SymbolWidget(QWidget):
@@ -40,13 +24,13 @@ class SymbolWidget(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(QSize(96, 96))
 
-    def set_symbol(self, symbol: str, color: QColor) -> None:
+    def set_symbol(self, symbol: Symbol, color: QColor) -> None:
         self._symbol = symbol
         self._color = color
         self.setAccessibleName(symbol)
         self.update()
 
-    def symbol(self) -> str:
+    def symbol(self) -> Symbol:
         return self._symbol
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -67,18 +51,18 @@ class SymbolWidget(QWidget):
         def at(x: float, y: float) -> QPointF:
             return QPointF(box.left() + x * side, box.top() + y * side)
 
-        if self._symbol == Symbol.CHECK:
+        if self._symbol is Symbol.CHECK:
             path = QPainterPath(at(0.27, 0.52))
             path.lineTo(at(0.44, 0.69))
             path.lineTo(at(0.74, 0.34))
             p.drawPath(path)
-        elif self._symbol == Symbol.CROSS:
+        elif self._symbol is Symbol.CROSS:
             p.drawLine(at(0.32, 0.32), at(0.68, 0.68))
             p.drawLine(at(0.68, 0.32), at(0.32, 0.68))
-        elif self._symbol == Symbol.EXCLAMATION:
+        elif self._symbol is Symbol.EXCLAMATION:
             p.drawLine(at(0.5, 0.24), at(0.5, 0.58))
             p.drawPoint(at(0.5, 0.76))
-        elif self._symbol == Symbol.QUESTION:
+        elif self._symbol is Symbol.QUESTION:
             font = QFont("Noto Sans CJK SC")
             font.setPixelSize(int(side * 0.62))
             font.setBold(True)

@@ -1,4 +1,4 @@
-"""The full-screen gate window: a thin view that renders :class:`GateState`.
+"""The full-screen gate window: a thin view that paints what ``kiosk._words`` says a state shows.
 
 Designed for elderly visitors at arm's length: one message per screen, very large type that
 scales with the screen height, verdicts shown by colour AND a large symbol AND words, and high
@@ -8,9 +8,8 @@ contrast (amber carries black text; green, red and grey carry white).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -23,13 +22,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from codes import Kind, Outcome, Verdict
-from kiosk import _words as W
-from kiosk._gate import GateState, Phase, Presentation
-from kiosk._icons import SYMBOL_FOR, Symbol, SymbolWidget
+from codes import Outcome
+from kiosk._gate import GateState, Phase
+from kiosk._icons import SymbolWidget
+from kiosk._words import CONTEXT, Phrase, freshness, screen_for
 
 FONT_FAMILY = "Noto Sans CJK SC"
-CST = timezone(timedelta(hours=8))
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +43,21 @@ PALETTES: dict[Outcome | None, Palette] = {
     Outcome.DENY: Palette("#C62828", "#FFFFFF"),
     Outcome.INVALID: Palette("#546E7A", "#FFFFFF"),
 }
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """A translated line plus its English source (shown underneath when they differ)."""
+
+    text: str
+    english: str
+
+
+def translate(phrase: Phrase) -> Line:
+    text, english = QCoreApplication.translate(CONTEXT, phrase.source), phrase.source
+    if phrase.arg is not None:
+        text, english = text.replace("%1", phrase.arg), english.replace("%1", phrase.arg)
+    return Line(text, english)
 
 
 def _label(name: str, parent: QWidget) -> QLabel:
@@ -96,7 +109,7 @@ class GatePage(QWidget):
             f" QLabel {{ color: {palette.foreground}; background: transparent; }}"
         )
 
-    def show_lines(self, head: W.Words, detail: W.Words | None, person: str) -> None:
+    def show_lines(self, head: Line, detail: Line | None, person: str) -> None:
         self.headline.setText(head.text)
         self.english.setText(head.english if head.english != head.text else "")
         self.english.setVisible(bool(self.english.text()))
@@ -153,19 +166,8 @@ class StatusStrip(QFrame):
     def set_freshness(
         self, age_s: float | None, stale_after_s: float, clock_rolled_back: bool = False
     ) -> None:
-        if clock_rolled_back:
-            self.freshness.setText(W.words(W.CLOCK_ROLLED_BACK).text)
-            self.freshness.setStyleSheet("color: #FFB300;")
-            return
-        if age_s is None:
-            text, alert = W.words(W.DATA_NEVER).text, True
-        elif age_s > stale_after_s:
-            text = W.words(W.DATA_STALE).text.replace("%1", str(int(age_s // 3600)))
-            alert = True
-        else:
-            text = W.words(W.DATA_FRESH).text.replace("%1", str(int(age_s // 60)))
-            alert = False
-        self.freshness.setText(text)
+        text, alert = freshness(age_s, stale_after_s, clock_rolled_back)
+        self.freshness.setText(translate(text).text)
         self.freshness.setStyleSheet("color: #FFB300;" if alert else "")
 
 
@@ -195,7 +197,7 @@ class KioskWindow(QMainWindow):
         self.show_state(GateState(Phase.IDLE, 0.0))
 
     def add_demo_button(self, name: str, label: str) -> QPushButton:
-        button = QPushButton(W.words(label).text, self.demo_bar)
+        button = QPushButton(translate(Phrase(label)).text, self.demo_bar)
         button.setObjectName(name)
         button.setFont(_font(22, bold=True))
         button.setMinimumHeight(52)
@@ -209,49 +211,15 @@ class KioskWindow(QMainWindow):
     # Rendering ----------------------------------------------------------------------------------
 
     def show_state(self, state: GateState) -> None:
-        if state.phase is Phase.VERDICT and state.verdict is not None:
-            self._render_verdict(state.verdict, state.presentation)
-        elif state.phase is Phase.READING:
-            self.page.set_palette(PALETTES[None])
-            self.page.symbol.set_symbol(Symbol.CARD, QColor(PALETTES[None].foreground))
-            source = {
-                Presentation.ID_CARD: W.READING_CARD,
-                Presentation.TYPED_ID: W.READING_TYPED,
-            }.get(state.presentation or Presentation.CODE, W.READING_CODE)
-            self.page.show_lines(W.words(source), None, "")
-        else:
-            self.page.set_palette(PALETTES[None])
-            self.page.symbol.set_symbol(Symbol.CARD, QColor(PALETTES[None].foreground))
-            self.page.show_lines(W.words(W.IDLE_TITLE), W.words(W.IDLE_HINT), "")
-            self.page.person.setText(W.words(W.IDLE_CODE_HINT).text)
-            self.page.person.setVisible(True)
-
-    def _render_verdict(self, verdict: Verdict, presentation: Presentation | None) -> None:
-        palette = PALETTES[verdict.outcome]
+        screen = screen_for(state)
+        palette = PALETTES[screen.outcome]
         self.page.set_palette(palette)
-        self.page.symbol.set_symbol(SYMBOL_FOR[verdict.outcome], QColor(palette.background))
-        detail = None if verdict.reason == "ok" else W.reason_words(verdict.reason)
-        self.page.show_lines(W.words(W.HEADLINES[verdict.outcome]), detail,
-                             _person_line(verdict, presentation))
-
-
-def _person_line(verdict: Verdict, presentation: Presentation | None) -> str:
-    """Masked name and ID, what was presented, and validity: never a raw ID number."""
-    parts = [p for p in (verdict.name_masked, verdict.id_masked) if p]
-    if verdict.format == "HC1":
-        parts.append(W.words(W.KIND_HC1).text)
-    elif verdict.kind is Kind.PHONE:
-        parts.append(W.words(W.KIND_PHONE).text)
-    elif verdict.kind is Kind.PRINTED:
-        parts.append(W.words(W.KIND_PRINTED).text)
-    elif presentation is Presentation.ID_CARD:
-        parts.append(W.words(W.KIND_CARD).text)
-    elif presentation is Presentation.TYPED_ID:
-        parts.append(W.words(W.KIND_TYPED).text)
-    if verdict.proxy:
-        parts.append(W.words(W.PROXY).text)
-    if verdict.outcome is Outcome.PASS and verdict.expires_at is not None:
-        until = datetime.fromtimestamp(verdict.expires_at, UTC).astimezone(CST)
-        parts.append(W.words(W.VALID_UNTIL).text.replace("%1", until.strftime("%m-%d %H:%M")))
-    return "  ·  ".join(parts)
-
+        # On a verdict the symbol takes the verdict's colour on its white disc.
+        ink = palette.foreground if screen.outcome is None else palette.background
+        self.page.symbol.set_symbol(screen.symbol, QColor(ink))
+        person = "  ·  ".join(p if isinstance(p, str) else translate(p).text for p in screen.person)
+        self.page.show_lines(
+            translate(screen.headline),
+            translate(screen.detail) if screen.detail is not None else None,
+            person,
+        )

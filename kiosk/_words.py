@@ -1,40 +1,36 @@
-"""Every word the gate screen shows, in one place, through Qt's translation system.
+"""What the gate screen says: every word it shows, and which of them each gate state shows.
 
-Source strings are English; the kiosk runs in Simplified Chinese by default, with Traditional
-Chinese (Hong Kong) and English available (assets/translations/*.ts). The screen shows the
-translated line large and, when the language is not English, the English source line below it,
-so a visitor who reads neither Chinese script still understands the gate.
+Pure Python (no Qt), so the rules are tested without a screen; the window only translates and
+paints what :func:`screen_for` and :func:`freshness` return.
+
+Source strings are English and marked for Qt's lupdate; the window translates them at display
+time. The kiosk runs in Simplified Chinese by default, with Traditional Chinese (Hong Kong) and
+English available (assets/translations/*.ts). The screen shows the translated line large and,
+when the language is not English, the English source line below it, so a visitor who reads
+neither Chinese script still understands the gate.
 """
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
 
-from PySide6.QtCore import QCoreApplication
+from codes import Kind, Outcome, Verdict
+from kiosk._gate import GateState, Phase, Presentation
 
-from codes import Outcome
-
-_CTX = "Gate"
+CONTEXT = "Gate"
+# Validity is shown in China Standard Time, the only zone the kiosks serve.
+CST = timezone(timedelta(hours=8))
 
 
 def QT_TRANSLATE_NOOP(context: str, source: str) -> str:
-    """Marks ``source`` for lupdate; it is translated at display time by :func:`words`.
+    """Marks ``source`` for lupdate; the window translates it at display time.
 
-    PySide6's own marker is typed as returning ``object``; this one keeps the tables ``str``."""
-    assert context == _CTX
+    PySide6's own marker is typed as returning ``object`` (and loads Qt); this one keeps the
+    tables ``str``."""
+    assert context == CONTEXT
     return source
-
-
-@dataclass(frozen=True, slots=True)
-class Words:
-    """A translated line plus its English source (shown underneath when they differ)."""
-
-    text: str
-    english: str
-
-
-def words(source: str) -> Words:
-    return Words(QCoreApplication.translate(_CTX, source), source)
 
 
 IDLE_TITLE = QT_TRANSLATE_NOOP("Gate", "Please tap your ID card or show your pass code")
@@ -104,5 +100,101 @@ DEMO_RED = QT_TRANSLATE_NOOP("Gate", "Red code")
 DEMO_BROKEN = QT_TRANSLATE_NOOP("Gate", "Damaged code")
 
 
-def reason_words(reason: str) -> Words:
-    return words(REASONS.get(reason, UNKNOWN_REASON))
+
+class Symbol(enum.StrEnum):
+    """The large picture on the screen; every outcome has its own shape (not only a colour)."""
+
+    CHECK = "check"
+    EXCLAMATION = "exclamation"
+    CROSS = "cross"
+    QUESTION = "question"
+    CARD = "card"
+
+
+SYMBOL_FOR: dict[Outcome, Symbol] = {
+    Outcome.PASS: Symbol.CHECK,
+    Outcome.ATTENTION: Symbol.EXCLAMATION,
+    Outcome.DENY: Symbol.CROSS,
+    Outcome.INVALID: Symbol.QUESTION,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """A source string to translate at display time, with the value for its ``%1``, if any."""
+
+    source: str
+    arg: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Screen:
+    """One state of the gate screen. ``outcome`` picks the colours (None: idle or reading).
+
+    ``person`` items are shown side by side: a :class:`Phrase` is translated, a ``str`` (the
+    masked name and ID) is shown as it is."""
+
+    outcome: Outcome | None
+    symbol: Symbol
+    headline: Phrase
+    detail: Phrase | None = None
+    person: tuple[Phrase | str, ...] = ()
+
+
+_READING = {
+    Presentation.ID_CARD: READING_CARD,
+    Presentation.CODE: READING_CODE,
+    Presentation.TYPED_ID: READING_TYPED,
+}
+
+
+def screen_for(state: GateState) -> Screen:
+    if state.phase is Phase.VERDICT and state.verdict is not None:
+        verdict = state.verdict
+        return Screen(
+            verdict.outcome,
+            SYMBOL_FOR[verdict.outcome],
+            Phrase(HEADLINES[verdict.outcome]),
+            # A green code needs no explanation; every other reason says what to do.
+            None if verdict.reason == "ok" else Phrase(REASONS.get(verdict.reason, UNKNOWN_REASON)),
+            person_line(verdict, state.presentation),
+        )
+    if state.phase is Phase.READING:
+        return Screen(None, Symbol.CARD, Phrase(_READING[state.presentation or Presentation.CODE]))
+    return Screen(
+        None, Symbol.CARD, Phrase(IDLE_TITLE), Phrase(IDLE_HINT), (Phrase(IDLE_CODE_HINT),)
+    )
+
+
+def person_line(verdict: Verdict, presentation: Presentation | None) -> tuple[Phrase | str, ...]:
+    """Masked name and ID, what was presented, and validity: never a raw ID number."""
+    parts: list[Phrase | str] = [p for p in (verdict.name_masked, verdict.id_masked) if p]
+    if verdict.format == "HC1":
+        parts.append(Phrase(KIND_HC1))
+    elif verdict.kind is Kind.PHONE:
+        parts.append(Phrase(KIND_PHONE))
+    elif verdict.kind is Kind.PRINTED:
+        parts.append(Phrase(KIND_PRINTED))
+    elif presentation is Presentation.ID_CARD:
+        parts.append(Phrase(KIND_CARD))
+    elif presentation is Presentation.TYPED_ID:
+        parts.append(Phrase(KIND_TYPED))
+    if verdict.proxy:
+        parts.append(Phrase(PROXY))
+    if verdict.outcome is Outcome.PASS and verdict.expires_at is not None:
+        until = datetime.fromtimestamp(verdict.expires_at, UTC).astimezone(CST)
+        parts.append(Phrase(VALID_UNTIL, until.strftime("%m-%d %H:%M")))
+    return tuple(parts)
+
+
+def freshness(
+    age_s: float | None, stale_after_s: float, clock_rolled_back: bool = False
+) -> tuple[Phrase, bool]:
+    """The status strip's data line and whether it is an alert (staff must look)."""
+    if clock_rolled_back:
+        return Phrase(CLOCK_ROLLED_BACK), True
+    if age_s is None:
+        return Phrase(DATA_NEVER), True
+    if age_s > stale_after_s:
+        return Phrase(DATA_STALE, str(int(age_s // 3600))), True
+    return Phrase(DATA_FRESH, str(int(age_s // 60))), False

@@ -1,19 +1,29 @@
-"""The pure gate state machine, without Qt."""
+"""The pure gate layer, without Qt: the state machine and what the screen shows for a state."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from codes import Outcome, Verdict
+from codes import Kind, Outcome, Verdict
+from kiosk import _words as W
 from kiosk._gate import (
     READ_CARD_REMOVED,
     READ_TIMEOUT,
     GateMachine,
+    GateState,
     GateTimings,
     Phase,
     Presentation,
 )
+from kiosk._words import Phrase, Symbol, freshness, person_line, screen_for
+
+ROOT = Path(__file__).resolve().parents[2]
 
 PASS = Verdict(Outcome.PASS, "ok")
 DENY = Verdict(Outcome.DENY, "status_red")
@@ -155,3 +165,124 @@ def test_any_event_sequence_keeps_the_machine_consistent(events: list[tuple[str,
     m.tick(now + 11.0)
     m.tick(now + 30.0)
     assert m.state.phase is Phase.IDLE
+
+
+def test_the_gate_layer_loads_no_qt() -> None:
+    # A fresh interpreter: this test process has loaded Qt for other tests already.
+    code = ("import sys, kiosk, kiosk._gate, kiosk._words\n"
+            "print([m for m in sys.modules if 'PySide6' in m])")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, cwd=ROOT, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+# What the screen shows ------------------------------------------------------------------------
+
+
+def verdict_state(verdict: Verdict, presentation: Presentation = Presentation.CODE) -> GateState:
+    return GateState(Phase.VERDICT, 0.0, presentation=presentation, verdict=verdict, read_id=1)
+
+
+def test_idle_screen_says_what_to_do() -> None:
+    screen = screen_for(GateState(Phase.IDLE, 0.0))
+    assert (screen.outcome, screen.symbol) == (None, Symbol.CARD)
+    assert screen.headline == Phrase(W.IDLE_TITLE)
+    assert screen.detail == Phrase(W.IDLE_HINT)
+    assert screen.person == (Phrase(W.IDLE_CODE_HINT),)
+
+
+@pytest.mark.parametrize(
+    ("presentation", "words"),
+    [
+        (Presentation.ID_CARD, W.READING_CARD),
+        (Presentation.CODE, W.READING_CODE),
+        (Presentation.TYPED_ID, W.READING_TYPED),
+        (None, W.READING_CODE),
+    ],
+)
+def test_reading_screen_names_what_is_being_checked(
+    presentation: Presentation | None, words: str
+) -> None:
+    screen = screen_for(GateState(Phase.READING, 0.0, presentation=presentation, read_id=1))
+    assert screen == W.Screen(None, Symbol.CARD, Phrase(words))
+
+
+@pytest.mark.parametrize(
+    ("outcome", "symbol"),
+    [
+        (Outcome.PASS, Symbol.CHECK),
+        (Outcome.ATTENTION, Symbol.EXCLAMATION),
+        (Outcome.DENY, Symbol.CROSS),
+        (Outcome.INVALID, Symbol.QUESTION),
+    ],
+)
+def test_each_outcome_has_its_colour_shape_and_headline(outcome: Outcome, symbol: Symbol) -> None:
+    screen = screen_for(verdict_state(Verdict(outcome, "status_red")))
+    assert (screen.outcome, screen.symbol) == (outcome, symbol)
+    assert screen.headline == Phrase(W.HEADLINES[outcome])
+    assert screen.detail == Phrase(W.REASONS["status_red"])
+
+
+def test_a_green_code_needs_no_explanation_and_an_unknown_reason_sends_to_staff() -> None:
+    assert screen_for(verdict_state(PASS)).detail is None
+    odd = screen_for(verdict_state(Verdict(Outcome.INVALID, "no_such_reason")))
+    assert odd.detail == Phrase(W.UNKNOWN_REASON)
+
+
+def test_the_gate_own_failures_are_explained() -> None:
+    for reason in (READ_TIMEOUT, READ_CARD_REMOVED):
+        screen = screen_for(verdict_state(Verdict(Outcome.INVALID, reason)))
+        assert screen.detail == Phrase(W.REASONS[reason])
+
+
+def test_person_line_masked_name_id_kind_proxy_and_validity_in_china_time() -> None:
+    verdict = Verdict(
+        Outcome.PASS, "ok", name_masked="张*明", id_masked="440106********123X",
+        kind=Kind.PHONE, proxy=True, expires_at=1_790_000_000,  # 2026-09-21 14:13:20 UTC
+    )
+    assert person_line(verdict, Presentation.CODE) == (
+        "张*明", "440106********123X", Phrase(W.KIND_PHONE), Phrase(W.PROXY),
+        Phrase(W.VALID_UNTIL, "09-21 22:13"),
+    )
+
+
+def test_person_line_validity_only_for_a_pass() -> None:
+    verdict = Verdict(Outcome.DENY, "status_red", kind=Kind.PRINTED, expires_at=1_790_000_000)
+    assert person_line(verdict, Presentation.CODE) == (Phrase(W.KIND_PRINTED),)
+
+
+@pytest.mark.parametrize(
+    ("verdict", "presentation", "kind"),
+    [
+        (Verdict(Outcome.PASS, "ok", format="HC1", kind=Kind.PHONE), Presentation.CODE,
+         W.KIND_HC1),
+        (Verdict(Outcome.PASS, "no_record", format="CARD"), Presentation.ID_CARD, W.KIND_CARD),
+        (Verdict(Outcome.PASS, "no_record", format="ID"), Presentation.TYPED_ID, W.KIND_TYPED),
+    ],
+)
+def test_person_line_says_what_was_presented(
+    verdict: Verdict, presentation: Presentation, kind: str
+) -> None:
+    assert person_line(verdict, presentation) == (Phrase(kind),)
+
+
+def test_person_line_of_an_unreadable_code_is_empty() -> None:
+    assert person_line(Verdict(Outcome.INVALID, "malformed"), Presentation.CODE) == ()
+
+
+@pytest.mark.parametrize(
+    ("age_s", "rolled_back", "expected"),
+    [
+        (59 * 60.0, False, (Phrase(W.DATA_FRESH, "59"), False)),
+        (24 * 3600.0, False, (Phrase(W.DATA_FRESH, "1440"), False)),
+        (25 * 3600.0, False, (Phrase(W.DATA_STALE, "25"), True)),
+        (None, False, (Phrase(W.DATA_NEVER), True)),
+        (60.0, True, (Phrase(W.CLOCK_ROLLED_BACK), True)),
+        (None, True, (Phrase(W.CLOCK_ROLLED_BACK), True)),
+    ],
+)
+def test_freshness_alerts_staff_when_data_is_old_missing_or_the_clock_went_back(
+    age_s: float | None, rolled_back: bool, expected: tuple[Phrase, bool]
+) -> None:
+    assert freshness(age_s, 24 * 3600.0, rolled_back) == expected

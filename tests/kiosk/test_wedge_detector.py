@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import itertools
+import subprocess
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -18,6 +21,8 @@ from kiosk._wedge_detect import (
     WedgeDetector,
     normalise_case,
 )
+
+ROOT = Path(__file__).resolve().parents[2]
 
 B45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
 TOKEN = "PK1:6BFOXN*TS0BI$ZD.P9UOL97O4-2HH77HRM3DSPTLRR+%3"  # shaped like a PK1 text
@@ -306,14 +311,10 @@ def test_any_fast_prefixed_burst_scans_exactly(
     assert r.delivered == []
 
 
-def test_the_detector_and_the_gate_machine_load_no_qt() -> None:
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    code = ("import sys, kiosk._wedge_detect, kiosk._gate\n"
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6')))")
+def test_the_detector_loads_no_qt() -> None:
+    # A fresh interpreter: this test process has loaded Qt for other tests already.
+    code = "import sys, kiosk._wedge_detect\nprint([m for m in sys.modules if 'PySide6' in m])"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=120, cwd=Path(__file__).resolve().parents[2], check=False)
+                          timeout=120, cwd=ROOT, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
