@@ -8,7 +8,7 @@ loads Qt.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from kiosk._gate import GateMachine, GateState, GateTimings, Phase, Presentation
 
@@ -34,7 +34,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'kiosk' has no attribute {name!r}")

@@ -13,10 +13,10 @@ from readers import CardPresented, CardRemoved, CodeScanned, ReaderEvent, Reader
 
 
 class ReaderBridge(QObject):
-    cardPresented = Signal(object)  # CardPresented
-    cardRemoved = Signal(object)  # CardRemoved
-    codeScanned = Signal(str)  # text
-    statusChanged = Signal(object)  # ReaderStatus
+    cardPresented = Signal(CardPresented)
+    cardRemoved = Signal(CardRemoved)
+    codeScanned = Signal(str)  # the scanned text
+    statusChanged = Signal(ReaderStatus)
 
     def sink(self, event: ReaderEvent) -> None:
         """The EventSink handed to readers: safe to call from any thread."""

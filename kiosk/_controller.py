@@ -33,8 +33,8 @@ class Verifier(Protocol):
 
 
 class KioskController(QObject):
-    stateChanged = Signal(object)  # GateState
-    _resultReady = Signal(int, object)  # read id, Verdict
+    stateChanged = Signal(GateState)
+    _resultReady = Signal(int, Verdict)  # read id, its verdict
 
     def __init__(
         self,
@@ -66,6 +66,7 @@ class KioskController(QObject):
     def present_code(self, text: str) -> None:
         self._start(Presentation.CODE, lambda: self._verifier.check_code(text))
 
+    @Slot(CardPresented)
     def present_card(self, card: CardPresented) -> None:
         self._start(Presentation.ID_CARD, lambda: self._verifier.check_card(card))
 
@@ -101,7 +102,7 @@ class KioskController(QObject):
             verdict = Verdict(Outcome.INVALID, "internal_error")
         self._resultReady.emit(read_id, verdict)
 
-    @Slot(int, object)
+    @Slot(int, Verdict)
     def _on_result(self, read_id: int, verdict: Verdict) -> None:
         self._machine.verdict(read_id, verdict, self._clock())
 

@@ -24,7 +24,7 @@ from kiosk._verifier import RecordingVerifier
 from kiosk._wedge import WedgeFilter
 from kiosk._window import KioskWindow
 from readers import CardReader, Health, ReaderStatus
-from sync import SiteConfig, Store, SyncedVerifier, SyncScheduler, TrustedClock
+from sync import SiteConfig, Store, SyncedVerifier, SyncScheduler, SyncStatus, TrustedClock
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ class RunOptions:
 class _SyncRelay(QObject):
     """Carries the scheduler's status (sync thread) to the GUI thread."""
 
-    status = Signal(object)  # sync.SyncStatus
+    status = Signal(SyncStatus)
 
 
 def site_config(store: Store, opts: RunOptions) -> SiteConfig:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from PySide6.QtCore import QThread
+from pytestqt.qtbot import QtBot
 
 from codes import Outcome, Verdict
 from kiosk._bridge import ReaderBridge
@@ -14,13 +16,13 @@ from readers import CardPresented, CardRemoved, CodeScanned, Health, ReaderStatu
 from tests.fakes.verifier import FakeVerifier
 
 
-def test_events_from_a_reader_thread_arrive_on_the_gui_thread(qtbot) -> None:
+def test_events_from_a_reader_thread_arrive_on_the_gui_thread(qtbot: QtBot) -> None:
     bridge = ReaderBridge()
     seen: list[tuple[str, bool]] = []
     gui = QThread.currentThread()
 
-    def record(kind: str):
-        return lambda *_: seen.append((kind, QThread.currentThread() is gui))
+    def record(kind: str) -> Callable[[object], None]:
+        return lambda _event: seen.append((kind, QThread.currentThread() is gui))
 
     bridge.cardPresented.connect(record("card"))
     bridge.cardRemoved.connect(record("removed"))
@@ -40,7 +42,7 @@ def test_events_from_a_reader_thread_arrive_on_the_gui_thread(qtbot) -> None:
     assert seen == [("status", True), ("card", True), ("removed", True), ("code", True)]
 
 
-def test_bridge_drives_the_gate(qtbot) -> None:
+def test_bridge_drives_the_gate(qtbot: QtBot) -> None:
     verifier = FakeVerifier()
     verifier.by_code = {"PK1:GREEN": Verdict(Outcome.PASS, "ok")}
     controller = KioskController(verifier, GateTimings(), tick_ms=50)

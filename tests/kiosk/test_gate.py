@@ -36,6 +36,11 @@ def machine() -> tuple[GateMachine, list[Phase]]:
     return m, seen
 
 
+def phase(m: GateMachine) -> Phase:
+    """The current phase, read through a call: each event may change it."""
+    return m.state.phase
+
+
 def test_full_cycle_idle_reading_verdict_idle() -> None:
     m, seen = machine()
     rid = m.present(Presentation.CODE, now=100.0)
@@ -43,7 +48,7 @@ def test_full_cycle_idle_reading_verdict_idle() -> None:
     assert m.verdict(rid, PASS, now=100.2)
     assert m.state.verdict == PASS
     m.tick(102.0)
-    assert m.state.phase is Phase.VERDICT  # pass is held 3 s
+    assert phase(m) is Phase.VERDICT  # pass is held 3 s
     m.tick(103.3)
     assert seen == [Phase.READING, Phase.VERDICT, Phase.IDLE]
 
@@ -54,9 +59,9 @@ def test_alerts_are_held_longer_than_passes() -> None:
     assert rid is not None
     m.verdict(rid, DENY, 0.0)
     m.tick(7.9)
-    assert m.state.phase is Phase.VERDICT
+    assert phase(m) is Phase.VERDICT
     m.tick(8.0)
-    assert m.state.phase is Phase.IDLE
+    assert phase(m) is Phase.IDLE
 
 
 def test_presentation_during_read_is_ignored() -> None:
@@ -74,7 +79,7 @@ def test_next_person_can_start_while_verdict_shows() -> None:
     m.verdict(first, DENY, 0.1)
     second = m.present(Presentation.ID_CARD, 1.0)
     assert second == first + 1
-    assert m.state.phase is Phase.READING
+    assert phase(m) is Phase.READING
 
 
 def test_late_result_of_an_older_read_is_dropped() -> None:
@@ -86,7 +91,7 @@ def test_late_result_of_an_older_read_is_dropped() -> None:
     second = m.present(Presentation.CODE, 11.0)
     assert second is not None
     assert not m.verdict(first, PASS, 11.1)
-    assert m.state.phase is Phase.READING
+    assert phase(m) is Phase.READING
     assert m.verdict(second, DENY, 11.2)
     assert m.state.verdict == DENY
 
@@ -95,7 +100,7 @@ def test_card_pulled_mid_read_tells_the_person_to_hold_it() -> None:
     m, _ = machine()
     m.present(Presentation.ID_CARD, 0.0)
     m.card_removed(0.5)
-    assert m.state.phase is Phase.VERDICT
+    assert phase(m) is Phase.VERDICT
     assert m.state.verdict is not None
     assert (m.state.verdict.outcome, m.state.verdict.reason) == (
         Outcome.INVALID,
@@ -109,25 +114,25 @@ def test_card_removed_after_pass_frees_the_gate_but_alerts_stay() -> None:
     assert rid is not None
     m.verdict(rid, PASS, 0.2)
     m.card_removed(2.0)
-    assert m.state.phase is Phase.IDLE
+    assert phase(m) is Phase.IDLE
     rid = m.present(Presentation.ID_CARD, 3.0)
     assert rid is not None
     m.verdict(rid, DENY, 3.2)
     m.card_removed(5.0)
-    assert m.state.phase is Phase.VERDICT
+    assert phase(m) is Phase.VERDICT
 
 
 def test_dismiss_only_ends_verdicts() -> None:
     m, _ = machine()
     m.dismiss(0.0)
-    assert m.state.phase is Phase.IDLE
+    assert phase(m) is Phase.IDLE
     rid = m.present(Presentation.TYPED_ID, 0.0)
     m.dismiss(0.1)
-    assert m.state.phase is Phase.READING
+    assert phase(m) is Phase.READING
     assert rid is not None
     m.verdict(rid, DENY, 0.2)
     m.dismiss(0.3)
-    assert m.state.phase is Phase.IDLE
+    assert phase(m) is Phase.IDLE
 
 
 EVENTS = st.lists(
@@ -164,7 +169,7 @@ def test_any_event_sequence_keeps_the_machine_consistent(events: list[tuple[str,
     # Time always brings the gate back to idle: nothing is stuck.
     m.tick(now + 11.0)
     m.tick(now + 30.0)
-    assert m.state.phase is Phase.IDLE
+    assert phase(m) is Phase.IDLE
 
 
 def test_the_gate_layer_loads_no_qt() -> None:

@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLabel
+from pytestqt.qtbot import QtBot
 
 from codes import Kind, Outcome
 from kiosk._gate import Phase
@@ -50,7 +52,7 @@ def headline(kiosk: Kiosk) -> str:
 
 
 def test_scanned_code_to_verdict_record_and_upload(
-    qtbot, tmp_path: Path, service: tuple[ServiceState, str], scanner_pty: tuple[int, str]
+    qtbot: QtBot, tmp_path: Path, service: tuple[ServiceState, str], scanner_pty: tuple[int, str]
 ) -> None:
     st, url = service
     red_id = make_id18(7)
@@ -94,7 +96,7 @@ def test_scanned_code_to_verdict_record_and_upload(
 
         # Staff touch the status strip: "sync now". The background scheduler uploads both
         # records; the service holds each once.
-        qtbot.mouseClick(kiosk.window.strip, Qt.MouseButton.LeftButton)
+        QTest.mouseClick(kiosk.window.strip, Qt.MouseButton.LeftButton)
         assert [e.action for e in kiosk.store.audit_entries()][-1] == "sync_now"
         deadline = time.monotonic() + 20
         while kiosk.store.record_counts().pending and time.monotonic() < deadline:
@@ -116,7 +118,7 @@ def test_scanned_code_to_verdict_record_and_upload(
 
 
 def test_stale_lists_turn_an_unlisted_card_into_attention(
-    qtbot, tmp_path: Path, service: tuple[ServiceState, str]
+    qtbot: QtBot, tmp_path: Path, service: tuple[ServiceState, str]
 ) -> None:
     st, url = service
     st.publish(now=now())
@@ -140,7 +142,9 @@ def test_stale_lists_turn_an_unlisted_card_into_attention(
         kiosk.close()
 
 
-def test_camera_feed_to_verdict(qtbot, tmp_path: Path, service: tuple[ServiceState, str]) -> None:
+def test_camera_feed_to_verdict(
+    qtbot: QtBot, tmp_path: Path, service: tuple[ServiceState, str]
+) -> None:
     """A phone held up to the gate camera (a real video file through cv2.VideoCapture)."""
     import cv2
     import numpy as np
@@ -158,7 +162,7 @@ def test_camera_feed_to_verdict(qtbot, tmp_path: Path, service: tuple[ServiceSta
     qr = cv2.cvtColor(render_qr(token.text, "Q", 4), cv2.COLOR_GRAY2BGR)
     frame[100 : 100 + qr.shape[0], 300 : 300 + qr.shape[1]] = qr
     video = tmp_path / "gate.avi"
-    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 30.0, (1280, 720))
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter.fourcc(*"MJPG"), 30.0, (1280, 720))
     for f in [blank] * 10 + [frame] * 30:
         writer.write(f)
     writer.release()
@@ -179,7 +183,7 @@ def test_camera_feed_to_verdict(qtbot, tmp_path: Path, service: tuple[ServiceSta
         kiosk.close()
 
 
-def test_clock_set_back_is_shown_and_the_trusted_time_is_used(qtbot, tmp_path: Path) -> None:
+def test_clock_set_back_is_shown_and_the_trusted_time_is_used(qtbot: QtBot, tmp_path: Path) -> None:
     from sync import Store, TrustedClock
 
     data = tmp_path / "kiosk"

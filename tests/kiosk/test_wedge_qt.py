@@ -96,8 +96,8 @@ def test_scan_into_a_focused_line_edit_is_swallowed_and_emitted(
     recorder = KeyRecorder()
     edit.installEventFilter(recorder)
     with qtbot.assertNotEmitted(edit.returnPressed), qtbot.waitSignal(wedge.scanned) as sig:
-        qtbot.keyClicks(edit, TOKEN)
-        qtbot.keyClick(edit, Qt.Key.Key_Return)
+        QTest.keyClicks(edit, TOKEN)
+        QTest.keyClick(edit, Qt.Key.Key_Return)
     assert sig.args == [TOKEN]
     assert edit.text() == ""
     assert recorder.keys == []  # nothing of the scan reached the widget, Enter release included
@@ -111,8 +111,8 @@ def test_scan_with_no_text_field(qtbot: QtBot, wedge: WedgeFilter) -> None:
     qtbot.waitExposed(screen)
     screen.setFocus()
     with qtbot.waitSignal(wedge.scanned) as sig:
-        qtbot.keyClicks(screen, TOKEN)
-        qtbot.keyClick(screen, Qt.Key.Key_Enter)  # keypad Enter ends a scan too
+        QTest.keyClicks(screen, TOKEN)
+        QTest.keyClick(screen, Qt.Key.Key_Enter)  # keypad Enter ends a scan too
     assert sig.args == [TOKEN]
 
 
@@ -138,8 +138,8 @@ def test_caps_lock_scan_comes_out_upper_case(
 ) -> None:
     _, edit = form
     with qtbot.waitSignal(wedge.scanned) as sig:
-        qtbot.keyClicks(edit, TOKEN.lower())
-        qtbot.keyClick(edit, Qt.Key.Key_Return)
+        QTest.keyClicks(edit, TOKEN.lower())
+        QTest.keyClick(edit, Qt.Key.Key_Return)
     assert sig.args == [TOKEN]
     assert edit.text() == ""
 
@@ -155,7 +155,7 @@ def test_shift_presses_inside_a_scan_do_not_break_it(
             QTest.keyClicks(edit, ch)
             if ch.isalpha():
                 QTest.keyRelease(edit, Qt.Key.Key_Shift)
-        qtbot.keyClick(edit, Qt.Key.Key_Return)
+        QTest.keyClick(edit, Qt.Key.Key_Return)
     assert sig.args == [TOKEN]
     assert edit.text() == ""
 
@@ -168,8 +168,8 @@ def test_slow_typing_reaches_the_field_in_order_and_is_not_a_scan(
     entered: list[str] = []
     edit.returnPressed.connect(lambda: entered.append(edit.text()))
     with qtbot.assertNotEmitted(wedge.scanned):
-        qtbot.keyClicks(edit, TOKEN)
-        qtbot.keyClick(edit, Qt.Key.Key_Return)
+        QTest.keyClicks(edit, TOKEN)
+        QTest.keyClick(edit, Qt.Key.Key_Return)
     assert edit.text() == TOKEN
     assert entered == [TOKEN]
 
@@ -179,7 +179,7 @@ def test_fast_id_number_is_never_held_back(
 ) -> None:
     _, edit = form
     with qtbot.assertNotEmitted(wedge.scanned):
-        qtbot.keyClicks(edit, "44010619900101123X")
+        QTest.keyClicks(edit, "44010619900101123X")
         # Checked at once, no waiting: keys that cannot start a code are not delayed at all.
         assert edit.text() == "44010619900101123X"
 
@@ -189,7 +189,7 @@ def test_held_prefix_is_delivered_when_typing_stops(
 ) -> None:
     _, edit = form
     make_wedge(idle_release_ms=30)
-    qtbot.keyClicks(edit, "Pk")
+    QTest.keyClicks(edit, "Pk")
     assert edit.text() == ""  # held: it could be the start of a scan
     qtbot.waitUntil(lambda: edit.text() == "Pk", timeout=5000)
 
@@ -201,8 +201,8 @@ def test_short_burst_is_rejected_and_delivered_before_its_enter(
     entered: list[str] = []
     edit.returnPressed.connect(lambda: entered.append(edit.text()))
     with qtbot.waitSignal(wedge.rejected) as sig, qtbot.assertNotEmitted(wedge.scanned):
-        qtbot.keyClicks(edit, "PK1:AB")
-        qtbot.keyClick(edit, Qt.Key.Key_Return)
+        QTest.keyClicks(edit, "PK1:AB")
+        QTest.keyClick(edit, Qt.Key.Key_Return)
     assert "fewer than" in sig.args[0]
     assert entered == ["PK1:AB"]
 
@@ -212,9 +212,9 @@ def test_ctrl_key_mid_burst_releases_everything_in_order(
 ) -> None:
     _, edit = form
     with qtbot.assertNotEmitted(wedge.scanned):
-        qtbot.keyClicks(edit, "PK1:ABC")
-        qtbot.keyClick(edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)  # select all
-        qtbot.keyClicks(edit, "x")
+        QTest.keyClicks(edit, "PK1:ABC")
+        QTest.keyClick(edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)  # select all
+        QTest.keyClicks(edit, "x")
     assert edit.text() == "x"  # "PK1:ABC" arrived, then Ctrl+A selected it, then x replaced it
 
 
@@ -224,8 +224,8 @@ def test_injected_detector_settings_apply(
     _, edit = form
     wedge = make_wedge(detector=WedgeDetector(min_chars=6, prefixes=("AB",)))
     with qtbot.waitSignal(wedge.scanned) as sig:
-        qtbot.keyClicks(edit, "AB1234")
-        qtbot.keyClick(edit, Qt.Key.Key_Return)
+        QTest.keyClicks(edit, "AB1234")
+        QTest.keyClick(edit, Qt.Key.Key_Return)
     assert sig.args == ["AB1234"]
 
 
@@ -237,10 +237,10 @@ def test_release_of_a_key_pressed_before_the_scan_goes_through(
     edit.installEventFilter(recorder)
     QTest.keyPress(edit, Qt.Key.Key_A)  # a person's key, still down when the scan starts
     with qtbot.waitSignal(wedge.scanned) as sig:
-        qtbot.keyClicks(edit, TOKEN[:10])
+        QTest.keyClicks(edit, TOKEN[:10])
         QTest.keyRelease(edit, Qt.Key.Key_A)
-        qtbot.keyClicks(edit, TOKEN[10:])
-        qtbot.keyClick(edit, Qt.Key.Key_Return)
+        QTest.keyClicks(edit, TOKEN[10:])
+        QTest.keyClick(edit, Qt.Key.Key_Return)
     assert sig.args == [TOKEN]
     assert edit.text() == "a"
     assert recorder.keys == [

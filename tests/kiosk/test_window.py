@@ -6,14 +6,18 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QPushButton
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton
+from pytestqt.qtbot import QtBot
+from pytestqt.wait_signal import SignalBlocker
 
 from codes import Kind, Outcome, Verdict
 from kiosk._app import install_language
 from kiosk._controller import KioskController
 from kiosk._gate import GateTimings, Phase
-from kiosk._icons import Symbol, SymbolWidget
+from kiosk._icons import SymbolWidget
 from kiosk._window import KioskWindow
+from kiosk._words import Symbol
 from readers import CardPresented
 from tests.fakes.verifier import FakeVerifier
 
@@ -23,12 +27,18 @@ GREEN = Verdict(
 )
 RED = Verdict(Outcome.DENY, "status_red", name_masked="赵*", kind=Kind.PHONE)
 
+Gate = tuple[KioskController, KioskWindow, FakeVerifier]
+
+
+def application() -> QApplication:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication), app
+    return app
+
 
 @pytest.fixture
-def gate(qtbot) -> Iterator[tuple[KioskController, KioskWindow, FakeVerifier]]:
-    from PySide6.QtWidgets import QApplication
-
-    app = QApplication.instance()
+def gate(qtbot: QtBot) -> Iterator[Gate]:
+    app = application()
     install_language(app, "zh_CN")
     verifier = FakeVerifier()
     verifier.by_code = {"GREEN": GREEN, "RED": RED}
@@ -53,31 +63,31 @@ def text(window: KioskWindow, name: str) -> str:
     return label.text()
 
 
-def symbol(window: KioskWindow) -> str:
+def symbol(window: KioskWindow) -> Symbol:
     widget = window.findChild(SymbolWidget, "symbol")
     assert widget is not None
     return widget.symbol()
 
 
-def until(qtbot, controller: KioskController, phase: Phase):
+def until(qtbot: QtBot, controller: KioskController, phase: Phase) -> SignalBlocker:
     """A waitSignal that ends when the gate enters ``phase``."""
     return qtbot.waitSignal(
         controller.stateChanged, timeout=5000, check_params_cb=lambda s: s.phase is phase
     )
 
 
-def wait_phase(qtbot, controller: KioskController, phase: Phase) -> None:
+def wait_phase(qtbot: QtBot, controller: KioskController, phase: Phase) -> None:
     with until(qtbot, controller, phase):
         pass
 
 
-def test_idle_screen_says_what_to_do_in_chinese_and_english(gate) -> None:
+def test_idle_screen_says_what_to_do_in_chinese_and_english(gate: Gate) -> None:
     _, window, _ = gate
     assert text(window, "headline") == "请刷身份证 或 出示通行码"
     assert text(window, "headlineEnglish") == "Please tap your ID card or show your pass code"
 
 
-def test_model_to_widget_pass_then_back_to_idle(qtbot, gate) -> None:
+def test_model_to_widget_pass_then_back_to_idle(qtbot: QtBot, gate: Gate) -> None:
     controller, window, _ = gate
     with until(qtbot, controller, Phase.VERDICT):
         controller.present_code("GREEN")
@@ -89,7 +99,7 @@ def test_model_to_widget_pass_then_back_to_idle(qtbot, gate) -> None:
     assert text(window, "headline") == "请刷身份证 或 出示通行码"
 
 
-def test_deny_shows_red_cross_and_reason(qtbot, gate) -> None:
+def test_deny_shows_red_cross_and_reason(qtbot: QtBot, gate: Gate) -> None:
     controller, window, _ = gate
     with until(qtbot, controller, Phase.VERDICT):
         controller.present_code("RED")
@@ -98,7 +108,7 @@ def test_deny_shows_red_cross_and_reason(qtbot, gate) -> None:
     assert symbol(window) == Symbol.CROSS
 
 
-def test_reading_screen_shows_while_the_card_is_checked(qtbot, gate) -> None:
+def test_reading_screen_shows_while_the_card_is_checked(qtbot: QtBot, gate: Gate) -> None:
     controller, window, verifier = gate
     verifier.release.clear()
     with qtbot.waitSignal(controller.stateChanged, timeout=5000):
@@ -111,30 +121,29 @@ def test_reading_screen_shows_while_the_card_is_checked(qtbot, gate) -> None:
     assert text(window, "headline") == "请通行"
 
 
-def test_widget_to_model_touch_dismisses_a_verdict(qtbot, gate) -> None:
+def test_widget_to_model_touch_dismisses_a_verdict(qtbot: QtBot, gate: Gate) -> None:
     controller, window, _ = gate
     with until(qtbot, controller, Phase.VERDICT):
         controller.present_code("RED")
     with until(qtbot, controller, Phase.IDLE):
-        qtbot.mouseClick(window.page, Qt.MouseButton.LeftButton)
+        QTest.mouseClick(window.page, Qt.MouseButton.LeftButton)
 
 
-def test_widget_to_model_demo_button_presents_a_code(qtbot, gate) -> None:
+def test_widget_to_model_demo_button_presents_a_code(qtbot: QtBot, gate: Gate) -> None:
     controller, window, verifier = gate
     button = window.add_demo_button("demoRed", "Red code")
     button.clicked.connect(lambda: controller.present_code("RED"))
-    assert window.findChild(QPushButton, "demoRed").text() == "红码"
+    found = window.findChild(QPushButton, "demoRed")
+    assert found is button and found.text() == "红码"
     with until(qtbot, controller, Phase.VERDICT):
-        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+        QTest.mouseClick(button, Qt.MouseButton.LeftButton)
     assert verifier.calls == [("code", "RED")]
     assert controller.state.verdict == RED
 
 
-def test_english_screen_has_no_duplicate_line(qtbot, gate) -> None:
-    from PySide6.QtWidgets import QApplication
-
+def test_english_screen_has_no_duplicate_line(qtbot: QtBot, gate: Gate) -> None:
     controller, window, _ = gate
-    install_language(QApplication.instance(), "en")
+    install_language(application(), "en")
     with until(qtbot, controller, Phase.VERDICT):
         controller.present_code("GREEN")
     assert text(window, "headline") == "Please go through"
