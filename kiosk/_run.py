@@ -23,13 +23,11 @@ from kiosk._controller import KioskController
 from kiosk._verifier import RecordingVerifier
 from kiosk._wedge import WedgeFilter
 from kiosk._window import KioskWindow
+from kiosk._words import readers_line
 from readers import CardReader, Health, ReaderStatus
 from sync import SiteConfig, Store, SyncedVerifier, SyncScheduler, SyncStatus, TrustedClock
 
 log = logging.getLogger(__name__)
-
-HEALTH_MARK = {Health.OK: "✓", Health.DEGRADED: "⚠", Health.LOST: "✗"}
-
 
 @dataclass(frozen=True, slots=True)
 class RunOptions:
@@ -170,9 +168,7 @@ class Kiosk:
         self._health[status.source] = status.health
         if status.health is not Health.OK:
             log.warning("reader %s: %s (%s)", status.source, status.health, status.detail)
-        self.window.strip.readers.setText(
-            "  ".join(f"{src} {HEALTH_MARK[h]}" for src, h in sorted(self._health.items()))
-        )
+        self.window.strip.readers.setText(readers_line(self._health))
 
     def _show_freshness(self) -> None:
         reading = self._trusted.reading(time.time())

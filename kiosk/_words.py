@@ -13,11 +13,13 @@ neither Chinese script still understands the gate.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
 from codes import Kind, Outcome, Verdict
 from kiosk._gate import GateState, Phase, Presentation
+from readers import Health
 
 CONTEXT = "Gate"
 # Validity is shown in China Standard Time, the only zone the kiosks serve.
@@ -198,3 +200,11 @@ def freshness(
     if age_s > stale_after_s:
         return Phrase(DATA_STALE, str(int(age_s // 3600))), True
     return Phrase(DATA_FRESH, str(int(age_s // 60))), False
+
+
+HEALTH_MARK = {Health.OK: "✓", Health.DEGRADED: "⚠", Health.LOST: "✗"}
+
+
+def readers_line(health: Mapping[str, Health]) -> str:
+    """The status strip's reader line: each reader by name, with a mark staff read at a glance."""
+    return "  ".join(f"{source} {HEALTH_MARK[h]}" for source, h in sorted(health.items()))

@@ -21,7 +21,8 @@ from kiosk._gate import (
     Phase,
     Presentation,
 )
-from kiosk._words import Phrase, Symbol, freshness, person_line, screen_for
+from kiosk._words import Phrase, Symbol, freshness, person_line, readers_line, screen_for
+from readers import Health
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -291,3 +292,9 @@ def test_freshness_alerts_staff_when_data_is_old_missing_or_the_clock_went_back(
     age_s: float | None, rolled_back: bool, expected: tuple[Phrase, bool]
 ) -> None:
     assert freshness(age_s, 24 * 3600.0, rolled_back) == expected
+
+
+def test_readers_line_lists_every_reader_by_name_with_its_health() -> None:
+    health = {"serial": Health.LOST, "camera": Health.DEGRADED, "pcsc": Health.OK}
+    assert readers_line(health) == "camera ⚠  pcsc ✓  serial ✗"
+    assert readers_line({}) == ""
