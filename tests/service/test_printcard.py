@@ -13,6 +13,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 import pytest
 import zxingcpp
 from cryptography.hazmat.primitives.asymmetric import ed25519
@@ -107,6 +108,25 @@ def pdftext(pdf: Path) -> str:
     return unicodedata.normalize("NFKC", out)
 
 
+def gray_image(png: Path) -> npt.NDArray[np.uint8]:
+    image = cv2.imread(str(png), cv2.IMREAD_GRAYSCALE)
+    assert image is not None, f"expected a PNG at {png}"
+    return np.asarray(image, dtype=np.uint8)
+
+
+def qr_symbol(gray: npt.NDArray[np.uint8]) -> zxingcpp.Barcode:
+    (symbol,) = zxingcpp.read_barcodes(
+        gray, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+    )
+    return symbol
+
+
+def qr_version(symbol: zxingcpp.Barcode) -> int:
+    extra = symbol.extra  # typed as object by zxingcpp; a dict for QR codes
+    assert isinstance(extra, dict), extra
+    return int(extra["Version"])
+
+
 @pytest.fixture(scope="module")
 def card(tmp_path_factory: pytest.TempPathFactory) -> Card:
     token, trust = issue()
@@ -134,10 +154,9 @@ def test_decoded_card_verifies_as_a_printed_pass(card: Card) -> None:
 
 
 def test_qr_is_error_correction_h_in_alphanumeric_mode(card: Card) -> None:
-    gray = cv2.imread(str(card.png), cv2.IMREAD_GRAYSCALE)
-    (symbol,) = zxingcpp.read_barcodes(gray, formats=zxingcpp.BarcodeFormat.QRCode)
+    symbol = qr_symbol(gray_image(card.png))
     assert symbol.ec_level == "H"
-    version = int(symbol.extra["Version"])
+    version = qr_version(symbol)
     # Alphanumeric mode is what makes the token fit this small a version: the smallest version
     # that holds it as alphanumeric text, and too small to hold it as bytes.
     assert version == min(v for v, cap in ALNUM_H.items() if cap >= len(card.token))
@@ -179,7 +198,7 @@ def test_card_text_is_all_there(card: Card) -> None:
 
 
 def test_nothing_reaches_the_paper_edge(card: Card) -> None:
-    gray = cv2.imread(str(card.png), cv2.IMREAD_GRAYSCALE)
+    gray = gray_image(card.png)
     h, w = gray.shape
     assert (w, h) == (round(105 * MM), round(148 * MM)) or abs(w - 105 * MM) < 3
     edge = int(4 * MM)  # card printers cannot print the outer ~3-4 mm
@@ -193,8 +212,8 @@ def test_nothing_reaches_the_paper_edge(card: Card) -> None:
 def test_qr_still_decodes_through_the_camera_degradation_pipeline(
     card: Card, tmp_path: Path
 ) -> None:
-    gray = cv2.imread(str(card.png), cv2.IMREAD_GRAYSCALE)
-    (symbol,) = zxingcpp.read_barcodes(gray, formats=zxingcpp.BarcodeFormat.QRCode)
+    gray = gray_image(card.png)
+    symbol = qr_symbol(gray)
     p = symbol.position
     corners = [p.top_left, p.top_right, p.bottom_right, p.bottom_left]
     box = (
@@ -203,13 +222,13 @@ def test_qr_still_decodes_through_the_camera_degradation_pipeline(
         max(c.x for c in corners),
         max(c.y for c in corners),
     )
-    modules = 17 + 4 * int(symbol.extra["Version"])
+    modules = 17 + 4 * qr_version(symbol)
     read: dict[str, int] = {}
     for family in FAMILIES:
         read[family] = 0
         for seed in (1, 2):
-            # A card held ~4.5 px per module from the gate camera (issue 4: below 2 px nothing
-            # reads); the pipeline adds tilt, light, blur and the family's damage.
+            # A card held ~4.5 px per module from the gate camera (below ~2 px per module
+            # nothing reads); the pipeline adds tilt, light, blur and the family's damage.
             frame = degrade(gray, family, seed, focus=box, focus_width_px=4.5 * modules)
             path = tmp_path / f"{family}-{seed}.png"
             cv2.imwrite(str(path), frame)
@@ -245,7 +264,7 @@ def test_longest_token_and_longest_name_still_fit_and_decode(tmp_path: Path) -> 
     png = rasterise(pdf)
     assert decode_image_file(str(png)) == [token]
     assert name in pdftext(pdf).replace("\n", "").replace(" ", "")
-    gray = cv2.imread(str(png), cv2.IMREAD_GRAYSCALE)
+    gray = gray_image(png)
     edge = int(4 * MM)
     gray[edge:-edge, edge:-edge] = 255
     assert gray.min() >= 250
@@ -278,6 +297,7 @@ GOOD = {
         ({"token_text": "PK1:abc"}, "malformed", "QR alphanumeric"),
         ({"token_text": "PK1:ABC\n"}, "malformed", "position 7"),
         ({"token_text": "HC1:ABC"}, "wrong_prefix", "'PK1:'"),
+        ({"token_text": ""}, "wrong_prefix", "found ''"),
         ({"token_text": "PK1:" + "A" * MAX_TOKEN_CHARS}, "too_large", f"{MAX_TOKEN_CHARS}"),
         ({"token_text": b"PK1:ABC"}, "malformed", "str"),
         ({"id_masked": "44010619900101123X"}, "malformed", "unmasked"),
@@ -305,6 +325,15 @@ def test_bad_input_is_refused_and_nothing_is_written(
 def test_missing_folder_is_a_device_error(tmp_path: Path) -> None:
     with pytest.raises(DeviceError, match="existing folder"):
         render_offline_card(tmp_path / "no" / "card.pdf", **GOOD)  # type: ignore[arg-type]
+
+
+def test_unwritable_target_is_a_device_error_and_leaves_no_temp_file(tmp_path: Path) -> None:
+    # A folder where the PDF should go: the rename at the end of the atomic write fails.
+    (tmp_path / "card.pdf").mkdir()
+    with pytest.raises(DeviceError, match="expected to write the card PDF"):
+        render_offline_card(tmp_path / "card.pdf", **GOOD)  # type: ignore[arg-type]
+    assert [p.name for p in tmp_path.iterdir()] == ["card.pdf"]
+    assert (tmp_path / "card.pdf").is_dir()
 
 
 def test_cst_dates_roll_over_at_cst_midnight() -> None:
