@@ -21,13 +21,14 @@ Public API:
 from typing import TYPE_CHECKING
 
 from service._cli import main
+from service._httpconfig import HttpConfig
 from service._ledger import UploadLedger, enroll_kiosk
 from service._printcard import CardText, render_offline_card, render_offline_cards
 from service._repo import Expiry, TufRepository
 from service._state import IssuedToken, PublishConfig, PublishResult, ServiceState
 
 if TYPE_CHECKING:
-    from service._http import BackgroundService, HttpConfig, make_app, serve
+    from service._http import BackgroundService, make_app, serve
 
 __all__ = [
     "BackgroundService",
@@ -48,7 +49,7 @@ __all__ = [
     "serve",
 ]
 
-_LAZY = {"BackgroundService", "HttpConfig", "make_app", "serve"}
+_LAZY = {"BackgroundService", "make_app", "serve"}
 
 
 def __getattr__(name: str) -> object:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import codes
 from codes import DeviceError, EntryKind, Kind, Severity, TokenError, parse_time
+from service._httpconfig import HttpConfig
 from service._ledger import enroll_kiosk
 from service._printcard import render_offline_card
 from service._state import ServiceState
@@ -42,6 +43,16 @@ def _time_arg(text: str) -> int:
         raise argparse.ArgumentTypeError(str(e)) from None
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text[:20]!r}") from None
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"expected 0 < S <= 3600, got {text[:20]}")
+    return value
+
+
 def build_parser(prog: str = "passkiosk service") -> argparse.ArgumentParser:
     svc = argparse.ArgumentParser(
         prog=prog, description="Run the provincial service (no subcommand) or administer its "
@@ -49,6 +60,17 @@ def build_parser(prog: str = "passkiosk service") -> argparse.ArgumentParser:
     svc.add_argument("--data", dest="service_data", metavar="DIR", help="service data folder")
     svc.add_argument("--listen", default="127.0.0.1:8443", metavar="HOST:PORT",
                      help="address to serve on (default 127.0.0.1:8443)")
+    defaults = HttpConfig()
+    svc.add_argument("--header-timeout", type=_seconds, default=defaults.header_timeout,
+                     metavar="S", help="close a connection whose request headers take longer "
+                                       f"(default {defaults.header_timeout:g})")
+    svc.add_argument("--body-timeout", type=_seconds, default=defaults.body_timeout, metavar="S",
+                     help=f"answer 408 to an upload body slower than this "
+                          f"(default {defaults.body_timeout:g})")
+    svc.add_argument("--max-connections-per-peer", type=int,
+                     default=defaults.max_connections_per_peer, metavar="N",
+                     help="connections one address may hold open "
+                          f"(default {defaults.max_connections_per_peer})")
     svc.set_defaults(handler=_serve)
     admin = svc.add_subparsers(dest="service_command", metavar="ADMIN")
 
@@ -139,7 +161,12 @@ def _serve(args: argparse.Namespace) -> int:
     data = _data(args)
     ServiceState(data).close()  # fail early and clearly if the folder is not initialised
     print(f"passkiosk service: serving {data} on http://{host}:{port}", file=sys.stderr)
-    serve(data, host, int(port))
+    if args.max_connections_per_peer < 1:
+        raise UsageError("--max-connections-per-peer: expected at least 1, got "
+                         f"{args.max_connections_per_peer}")
+    serve(data, host, int(port), config=HttpConfig(
+        header_timeout=args.header_timeout, body_timeout=args.body_timeout,
+        max_connections_per_peer=args.max_connections_per_peer))
     return 0
 
 

@@ -27,7 +27,6 @@ import threading
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,6 +35,7 @@ from aiohttp import web
 
 from codes import DeviceError
 from codes.wire import UPLOAD_PATH
+from service._httpconfig import HttpConfig
 from service._repo import Expiry, TufRepository
 from service._upload_api import add_routes as add_upload_routes
 
@@ -43,21 +43,6 @@ log = logging.getLogger(__name__)
 
 _HEADER_END = b"\r\n\r\n"
 _MAX_HEADER_SCAN = 64 * 1024  # aiohttp refuses longer header blocks anyway
-
-
-@dataclass(frozen=True, slots=True)
-class HttpConfig:
-    """Deadlines and caps of the HTTP service (seconds and connection counts)."""
-
-    header_timeout: float = 10.0
-    body_timeout: float = 30.0
-    keepalive_timeout: float = 15.0
-    max_connection_age: float = 120.0
-    max_connections_per_peer: int = 32
-    # At most this many connections in all; the process's own file limit lowers it (keeping
-    # room for databases, target files and logs), see ``_connection_budget``.
-    max_connections: int = 4096
-    refresh_every: float = 600.0  # re-sign metadata that nears expiry this often
 
 
 def _connection_budget(config: HttpConfig) -> int:

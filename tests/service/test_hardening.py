@@ -252,3 +252,32 @@ def test_a_full_file_table_is_one_log_line(service: ServiceState, tmp_path: Path
     text = log_path.read_text()
     assert text.count("accept failed") == 1, text[-3000:]
     assert "Traceback" not in text, text[-3000:]
+
+
+def test_the_service_command_takes_its_deadlines(service: ServiceState, tmp_path: Path) -> None:
+    port = _free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kiosk", "service", "--data", str(service.data_dir),
+         "--listen", f"127.0.0.1:{port}", "--header-timeout", "0.5",
+         "--max-connections-per-peer", "2"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    try:
+        deadline = time.monotonic() + IO_TIMEOUT
+        while True:
+            try:
+                assert _get(port, "/healthz") == 200
+                break
+            except OSError:
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+        with _connect(port) as slow:
+            slow.sendall(b"GET /healthz HTTP/1.1\r\n")
+            assert slow.recv(1024) == b""  # cut at the 0.5 s deadline given on the command line
+    finally:
+        proc.terminate()
+        proc.wait(IO_TIMEOUT)
+    bad = subprocess.run([sys.executable, "-m", "kiosk", "service", "--data",
+                          str(service.data_dir), "--header-timeout", "0"],
+                         capture_output=True, text=True, env=env, timeout=IO_TIMEOUT)
+    assert bad.returncode == 2 and "0 < S <= 3600" in bad.stderr
