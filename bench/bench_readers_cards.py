@@ -1,4 +1,4 @@
-"""Benchmark of the card readers and scanner guns (helper C's area).
+"""Benchmark of the card readers (PC/SC, GA/T 467 SAM) and serial scanner guns.
 
     .venv/bin/python bench/bench_readers_cards.py [--rounds 30] [--out FILE.md]
 
