@@ -112,7 +112,23 @@ class KioskLists:
         return parse_trust_list(data)
 
     def has_anchor(self) -> bool:
-        return (self.metadata_dir / "root.json").exists()
+        return (self.metadata_dir / "root.json").exists() or self.cached_root() is not None
+
+    def cached_root(self) -> bytes | None:
+        """The newest root in ngclient's ``root_history`` when ``root.json`` is missing.
+
+        ngclient replaces its ``root.json`` symlink by remove-then-create at every start; a kiosk
+        killed between the two keeps its verified roots in ``root_history`` but loses the link.
+        The newest of those is the anchor to start from (ngclient relinks it).
+        """
+        if (self.metadata_dir / "root.json").exists():
+            return None
+        versions: list[tuple[int, Path]] = []
+        for path in (self.metadata_dir / "root_history").glob("*.root.json"):
+            number = path.name.split(".", 1)[0]
+            if number.isdigit():
+                versions.append((int(number), path))
+        return max(versions)[1].read_bytes() if versions else None
 
 
 def _describe(e: BaseException) -> tuple[str, str]:
@@ -177,7 +193,8 @@ def pull(data_dir: Path, service_url: str, *, now: int,
     try:
         result = _refresh(lists, state, base, now=now,
                           fetcher=fetcher or default_fetcher(timeout),
-                          bootstrap_root=bootstrap_root if not lists.has_anchor() else None)
+                          bootstrap_root=bootstrap_root if not lists.has_anchor()
+                          else lists.cached_root())
     except (tuf_errors.RepositoryError, tuf_errors.DownloadError, urllib3.exceptions.HTTPError,
             TokenError, DeviceError, OSError) as e:
         # urllib3 errors: ngclient wraps failures when a download starts, not those raised

@@ -350,3 +350,18 @@ def test_garbage_anchor_and_unwritable_lists(repo: InMemoryRepository, tmp_path:
     with pytest.raises(SyncError) as e:
         pull_from(repo, kiosk, now=now(), bootstrap=True)
     assert e.value.status == "local_error"
+
+
+def test_a_kiosk_killed_while_ngclient_relinks_its_root_keeps_its_anchor(
+        repo: InMemoryRepository, tmp_path: Path) -> None:
+    # ngclient replaces metadata/root.json (a symlink into root_history) by remove-then-create
+    # at every start; a kill between the two once cost a kiosk its trust anchor.
+    kiosk = tmp_path / "k"
+    pull_from(repo, kiosk, now=now(), bootstrap=True)
+    link = KioskLists(kiosk).metadata_dir / "root.json"
+    link.unlink()
+    _card(repo, 7)
+    repo.publish()
+    result = pull_from(repo, kiosk, now=now())
+    assert result.state.card_entries == 1
+    assert link.exists()
