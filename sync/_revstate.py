@@ -6,6 +6,12 @@ file, replaced atomically: a crash while a delta is applied leaves the previous 
 
 The service keeps one status per (type, key), so a wire record replaces everything the index
 holds for its key: ``RemoveKey`` then ``Put``.
+
+Each installed file's CRC is checked once, right after the sync wrote it, and the identity of
+the checked file is kept beside it (``CHECKED_FILE``): opening that same file later skips the
+whole-file read, so the first card tap after a start or a list update does not pay for it.
+Any other file at the path (a crash between the two writes, a file copied in by hand) is
+checked on open as before.
 """
 
 from __future__ import annotations
@@ -19,18 +25,29 @@ import numpy.typing as npt
 
 from codes import (
     HEADER_SIZE,
+    DeviceError,
     EntryKind,
     IndexHeader,
     RevocationEntry,
     RevocationIndex,
     Severity,
     TokenError,
+    write_atomic,
 )
 from codes.indexing import DeltaOp, EntryColumns, Put, RemoveKey, encode_columns
 from codes.wire import HEADER, ListHeader, decode_header
-from sync._revfile import apply_delta_file, open_index_file, write_index_file
+from sync._revfile import (
+    FileIdentity,
+    apply_delta_file,
+    open_index_file,
+    verify_index_file,
+    write_index_file,
+)
 
 INDEX_FILE = "revocations.pkridx"
+CHECKED_FILE = INDEX_FILE + ".checked"
+# The identity line is ~60 bytes; anything longer is not ours and is ignored.
+_MAX_CHECKED_BYTES = 256
 # A delta is applied record by record in Python; the service caps what it publishes as a delta
 # (KEEP_DELTAS) and a bigger jump takes the full snapshot, so 5 M records is a safe ceiling.
 MAX_DELTA_RECORDS = 5_000_000
@@ -101,6 +118,7 @@ class RevocationState:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.path = directory / INDEX_FILE
+        self.checked_path = directory / CHECKED_FILE
 
     def version(self) -> int:
         """The list version of the current index (0 when there is none)."""
@@ -123,7 +141,24 @@ class RevocationState:
         """The current index, memory-mapped (a RevocationView); empty if never synced."""
         if not self.path.exists():
             return RevocationIndex(encode_columns(version=0).to_bytes())
-        return open_index_file(self.path)
+        return open_index_file(self.path, checked=self._checked())
+
+    def _checked(self) -> FileIdentity | None:
+        try:
+            with open(self.checked_path, "rb") as f:
+                raw = f.read(_MAX_CHECKED_BYTES + 1)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise DeviceError(f"reading {self.checked_path} failed: {exc}") from exc
+        if len(raw) > _MAX_CHECKED_BYTES:
+            return None
+        return FileIdentity.from_text(raw.decode("ascii", "replace"))
+
+    def _check_installed(self) -> None:
+        """Check the CRC of the file just installed, once, and record which file that was."""
+        identity = verify_index_file(self.path)
+        write_atomic(self.checked_path, identity.to_text().encode("ascii"))
 
     def install_full(self, wire: Path, *, expect_version: int) -> None:
         """Replace the index with a full snapshot (vectorised: 10 M records in seconds)."""
@@ -151,6 +186,8 @@ class RevocationState:
         del cols
         self.directory.mkdir(parents=True, exist_ok=True)
         write_index_file(self.path, encoded)
+        del encoded
+        self._check_installed()
 
     def apply_delta(self, wire: Path, *, expect_version: int) -> None:
         """Apply one delta to the current index; the result replaces it atomically."""
@@ -170,6 +207,7 @@ class RevocationState:
             self.directory.mkdir(parents=True, exist_ok=True)
             write_index_file(self.path, encode_columns(version=0))
         apply_delta_file(self.path, ops, version=header.version).close()
+        self._check_installed()
 
 
 def _delta_ops(rec: npt.NDArray[np.void]) -> list[DeltaOp]:
@@ -185,4 +223,4 @@ def _delta_ops(rec: npt.NDArray[np.void]) -> list[DeltaOp]:
     return ops
 
 
-__all__ = ["INDEX_FILE", "RevocationState"]
+__all__ = ["CHECKED_FILE", "INDEX_FILE", "RevocationState"]
