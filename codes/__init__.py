@@ -11,7 +11,14 @@ from codes._atomic import atomic_file, install_atomic, remove_stale_temps, write
 from codes._base45 import base45_decode, base45_encode
 from codes._errors import DeviceError, TokenError
 from codes._hashes import card_hash, subject_hash
-from codes._idnum import check_id18, mask_id, mask_name, normalize_id18
+from codes._idnum import (
+    check_id18,
+    id18_check_char,
+    id18_problem,
+    mask_id,
+    mask_name,
+    normalize_id18,
+)
 from codes._issue import issue_pk1, kid_for_public_key
 from codes._lookup import lookup_card, lookup_id, lookup_subject_hash
 from codes._rev import (
@@ -57,6 +64,8 @@ __all__ = [
     "base45_encode",
     "card_hash",
     "check_id18",
+    "id18_check_char",
+    "id18_problem",
     "install_atomic",
     "issue_pk1",
     "kid_for_public_key",

@@ -25,13 +25,22 @@ def normalize_id18(id18: str) -> str:
     return id18
 
 
+def id18_check_char(body17: str) -> str:
+    """The GB 11643 check character (``0``–``9`` or ``X``) for the first 17 digits.
+
+    Lets a keypad say what the 18th character must be before it is typed."""
+    if len(body17) != 17 or not body17.isascii() or not body17.isdigit():
+        raise TokenError("bad_id_number", "ID number: expected 17 ASCII digits before the check")
+    total = sum(int(c) * w for c, w in zip(body17, _WEIGHTS, strict=True))
+    return _CHECK_CHARS[total % 11]
+
+
 def id18_problem(id18: str, now: int) -> str | None:
     """Why ``id18`` fails §5 (after normalisation), or None when it is valid at ``now``."""
     id18 = normalize_id18(id18)
     if not _SHAPE.fullmatch(id18):
         return "expected 17 ASCII digits and a digit or X"
-    total = sum(int(c) * w for c, w in zip(id18[:17], _WEIGHTS, strict=True))
-    if _CHECK_CHARS[total % 11] != id18[17]:
+    if id18_check_char(id18[:17]) != id18[17]:
         return "the GB 11643 check character does not match"
     try:
         born = dt.date(int(id18[6:10]), int(id18[10:12]), int(id18[12:14]))

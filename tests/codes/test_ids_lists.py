@@ -17,6 +17,8 @@ from codes import (
     TokenError,
     card_hash,
     check_id18,
+    id18_check_char,
+    id18_problem,
     lookup_card,
     lookup_id,
     lookup_subject_hash,
@@ -63,6 +65,17 @@ def test_gb11643_example_and_lowercase_x() -> None:
 )
 def test_bad_id_numbers(id18: str) -> None:
     assert not check_id18(id18, NOW)
+
+
+def test_check_char_for_a_keypad() -> None:
+    assert id18_check_char(VALID[:17]) == VALID[17]
+    assert id18_check_char("11010519491231002") == "X"
+    assert id18_check_char("44010219900307123") == _id("44010219900307123")[17]
+    for bad in ("", VALID[:16], VALID[:17] + "0", "1101051949123100a", "１" * 17):
+        with pytest.raises(TokenError):
+            id18_check_char(bad)
+    assert id18_problem(VALID, NOW) is None
+    assert id18_problem(VALID[:-1] + "1", NOW) == "the GB 11643 check character does not match"
 
 
 def test_birth_date_edges_in_china_time() -> None:
