@@ -40,7 +40,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from codes import DeviceError
+from codes import DeviceError, Outcome
 from codes.wire import (
     MAX_GATE,
     MAX_SITE,
@@ -71,6 +71,7 @@ _GENESIS = "0" * 64
 # brute-force (16 MiB, ~50 ms per guess).
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
 MAX_AUDIT_DETAIL = 512
+_MAX_COUNT_SLOTS = 24 * 366  # a year of hours
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS kv (
@@ -467,6 +468,36 @@ class Store:
         )[0]
         total, pending = _int(row[0]), _int(row[1])
         return RecordCounts(total=total, pending=pending, uploaded=total - pending)
+
+    def outcome_counts(self, start: int, end: int) -> dict[str, int]:
+        """How many entry records of each outcome (every :class:`codes.Outcome` value, zeros
+        included) were written at ``start <= at < end`` (epoch seconds)."""
+        hours = self.hourly_outcome_counts(start, end, hour_s=max(end - start, 1))
+        return hours[0] if hours else {o.value: 0 for o in Outcome}
+
+    def hourly_outcome_counts(
+        self, start: int, end: int, hour_s: int = 3600
+    ) -> list[dict[str, int]]:
+        """Outcome counts per ``hour_s`` slot from ``start`` up to ``end``: slot ``i`` covers
+        ``start + i*hour_s <= at < start + (i+1)*hour_s``. Counts only: no subject hashes, token
+        ids or record ids leave the store this way (the staff panel's daily export)."""
+        if type(start) is not int or type(end) is not int or end < start or hour_s <= 0:
+            raise StoreError(
+                f"count span: expected whole seconds with start <= end, got {start!r}..{end!r}"
+            )
+        slots = -(-(end - start) // hour_s)
+        if slots > _MAX_COUNT_SLOTS:
+            raise StoreError(f"count span: expected at most {_MAX_COUNT_SLOTS} slots, got {slots}")
+        out = [{o.value: 0 for o in Outcome} for _ in range(slots)]
+        rows = self._read(
+            "SELECT (at - ?) / ?, outcome, COUNT(*) FROM entry_records "
+            "WHERE at >= ? AND at < ? GROUP BY 1, 2",
+            (start, hour_s, start, end),
+        )
+        for slot, outcome, n in rows:
+            if str(outcome) in out[_int(slot)]:
+                out[_int(slot)][str(outcome)] = _int(n)
+        return out
 
     def all_record_ids(self) -> set[str]:
         rows = self._read("SELECT record_id FROM entry_records")
