@@ -5,6 +5,8 @@
     passkiosk service issue --data DIR --id ID18 --name NAME --status S --kind K [--proxy]
     passkiosk service revoke --data DIR (--token HEX | --id ID18 | --card-serial HEX16) --status S
     passkiosk service publish --data DIR                        new delta + fresh TUF metadata
+    passkiosk service rotate-key --data DIR --role ROLE         new root/targets/snapshot/
+                                                                timestamp/issuer key
     passkiosk service enroll-kiosk --data DIR PUBKEY            allow a kiosk's uploads
     passkiosk service print-card --data DIR --id ID18 --name NAME --out card.pdf
 
@@ -19,6 +21,7 @@ import json
 import sys
 import time
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import codes
@@ -104,6 +107,13 @@ def build_parser(prog: str = "passkiosk service") -> argparse.ArgumentParser:
                    help="revoked for --token; red/yellow (or green to lift) for --id/--card-serial")
 
     admin_parser("publish", "publish pending changes as a new delta with fresh metadata", _publish)
+
+    p = admin_parser("rotate-key", "replace a signing key; kiosks follow at their next sync",
+                     _rotate_key)
+    p.add_argument("--role", required=True,
+                   choices=["root", "targets", "snapshot", "timestamp", "issuer"],
+                   help="a TUF role (a new root version names the new key) or the PK1 issuer "
+                        "(a new trust-list entry; tokens of the old key stay valid)")
 
     p = admin_parser("enroll-kiosk", "allow uploads signed by this kiosk key", _enroll)
     p.add_argument("pubkey", metavar="PUBKEY", help="the kiosk's public key (base64 text)")
@@ -229,6 +239,20 @@ def _publish(args: argparse.Namespace) -> int:
         print(json.dumps({"list_version": res.version, "delta_records": res.delta_records,
                           "full_records": res.full_records, "versions": st.repo.versions(),
                           "counts": st.counts()}))
+    return 0
+
+
+def _rotate_key(args: argparse.Namespace) -> int:
+    now = _now(args)
+    with _state(args) as st:
+        if args.role == "issuer":
+            entry = st.rotate_issuer_key(now=now)
+            shown = {"kid": entry.kid, "not_before": entry.not_before,
+                     "not_after": entry.not_after}
+        else:
+            root = st.repo.rotate_key(args.role, now=datetime.fromtimestamp(now, UTC))
+            shown = {"root_version": root}
+        print(json.dumps({"rotated": args.role, **shown, "versions": st.repo.versions()}))
     return 0
 
 

@@ -2,6 +2,10 @@
 
 The private key lives in ``<data>/keys/issuer.pem`` (mode 0600); the public half is published
 to kiosks as a §6 trust-list entry inside the signed TUF targets.
+
+Rotation adds a new entry and switches signing to the new key; the old entry stays in the trust
+list unchanged, so tokens it signed keep verifying until they expire or its ``not_after`` passes
+(§4 step 4), whichever comes first. Its private key is deleted: it signs nothing again.
 """
 
 from __future__ import annotations
@@ -56,6 +60,12 @@ def create_issuer_key(data_dir: Path, *, iss: str, now: int,
     path = data_dir / "keys" / ISSUER_KEY_FILE
     if path.exists():
         raise DeviceError(f"expected no issuer key yet, found {path}")
+    return write_new_issuer_key(path, iss=iss, now=now, lifetime=lifetime)
+
+
+def write_new_issuer_key(path: Path, *, iss: str, now: int,
+                         lifetime: int = DEFAULT_KEY_LIFETIME) -> TrustEntry:
+    """Generate an Ed25519 issuer key into ``path`` (0600, must not exist); return its entry."""
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
     write_atomic(path, pem, mode=0o600, exclusive=True)
@@ -65,9 +75,20 @@ def create_issuer_key(data_dir: Path, *, iss: str, now: int,
                       not_before=now, not_after=now + lifetime)
 
 
+def issuer_kid(path: Path) -> str:
+    """The §2 kid of the issuer key in ``path`` (16 lower-case hex)."""
+    spki = load_issuer_key_file(path).public_key().public_bytes(
+        Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    return kid_of(spki).hex()
+
+
 def load_issuer_key(data_dir: Path) -> Ed25519PrivateKey:
     """The issuer's private key from the data folder."""
-    path = data_dir / "keys" / ISSUER_KEY_FILE
+    return load_issuer_key_file(data_dir / "keys" / ISSUER_KEY_FILE)
+
+
+def load_issuer_key_file(path: Path) -> Ed25519PrivateKey:
+    """An issuer private key from a PEM file."""
     try:
         key = load_pem_private_key(path.read_bytes(), None)
     except FileNotFoundError as e:
@@ -78,5 +99,6 @@ def load_issuer_key(data_dir: Path) -> Ed25519PrivateKey:
     return key
 
 
-__all__ = ["DEFAULT_KEY_LIFETIME", "TrustEntry", "create_issuer_key", "kid_of",
-           "load_issuer_key"]
+__all__ = ["DEFAULT_KEY_LIFETIME", "ISSUER_KEY_FILE", "TrustEntry", "create_issuer_key",
+           "issuer_kid", "kid_of", "load_issuer_key", "load_issuer_key_file",
+           "write_new_issuer_key"]

@@ -9,10 +9,26 @@ Layout under the service data folder (served as static files by ``service._http`
     repo/metadata/timestamp.json    repository (TUF spec §5.5, consistent snapshots)
     repo/targets/<dir>/<sha256>.<name>
 
+``repo/`` is a plain static tree: nginx, any CDN or an object store serves it as it is, and only
+the host that holds ``keys/`` signs (``passkiosk service publish``); the HTTP replicas never do.
+
 Files are written before the metadata that names them, and ``timestamp.json`` (the only file that
 is replaced in place) last, with an atomic rename: a crash mid-publish leaves the previous version
 whole and served. Rollback, freeze, mix-and-match and endless-data protection are the client's job
 (python-tuf ngclient); this module only publishes correctly signed, correctly chained metadata.
+
+Key rotation (``rotate_key``) goes through the root chain (TUF spec §5.3): version N+1 of root
+names the new key and is signed by the old root key and, for a root rotation, by the new one, so
+a kiosk holding any older root walks N → N+1 and trusts the new key. The steps, each durable
+before the next, make a crash at any point recoverable by the next ``locked()``:
+
+1. the new private key is written to ``keys/<role>.next.pem`` (0600);
+2. ``N+1.root.json`` is written: from here on the new key is the role's key;
+3. the key moves to ``keys/<role>.pem`` (the old private key is gone: it signs nothing again);
+4. the role's metadata (and what depends on it: targets → snapshot → timestamp) is re-signed.
+
+A ``.next.pem`` that no root names (crash before 2) is deleted; one the root names (crash before
+3) is moved into place; metadata the current root does not accept (crash before 4) is re-signed.
 """
 
 from __future__ import annotations
@@ -25,8 +41,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from cryptography.hazmat.primitives.serialization import load_pem_private_key
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    PublicFormat,
+    load_pem_private_key,
+)
 from securesystemslib.signer import CryptoSigner, Key, SSlibKey
+from tuf.api.exceptions import UnsignedMetadataError
 from tuf.api.metadata import (
     Metadata,
     MetaFile,
@@ -58,6 +80,13 @@ class Expiry:
     timestamp: timedelta = timedelta(days=1)
 
 
+def _raw_private_public(private: object) -> bytes:
+    """The raw public half of an Ed25519 private key (b"" for any other key type)."""
+    if not isinstance(private, Ed25519PrivateKey):
+        return b""
+    return private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
 def _utc(now: datetime) -> datetime:
     if now.tzinfo is None:
         raise DeviceError(f"expected a timezone-aware time, got naive {now.isoformat()}")
@@ -81,6 +110,11 @@ class TufRepository:
                 "found none: run `passkiosk service init` first"
             )
         self._root = Metadata[Root].from_bytes(self.root_bytes())
+
+    def _reload_root(self) -> Metadata[Root]:
+        # Another process (``rotate-key``) may have published a newer root since we opened.
+        self._root = Metadata[Root].from_bytes(self.root_bytes())
+        return self._root
 
     # -- creation --------------------------------------------------------------------------
 
@@ -144,6 +178,7 @@ class TufRepository:
 
     def versions(self) -> dict[str, int]:
         """Published version of each role."""
+        self._reload_root()
         return {
             "root": self._root.signed.version,
             "targets": self._targets().signed.version,
@@ -153,6 +188,7 @@ class TufRepository:
 
     def expires(self) -> dict[str, datetime]:
         """Expiry of each currently published role."""
+        self._reload_root()
         return {
             "root": self._root.signed.expires,
             "targets": self._targets().signed.expires,
@@ -160,14 +196,19 @@ class TufRepository:
             "timestamp": self._timestamp().signed.expires,
         }
 
-    def _signer(self, role: str) -> CryptoSigner:
+    def _signer(self, role: str, key_file: Path | None = None) -> CryptoSigner:
+        """The signer for ``role`` as the current root names it, from ``keys/<role>.pem``."""
         keyid = self._root.signed.roles[role].keyids[0]
         public: Key = self._root.signed.keys[keyid]
-        pem = (self._keys_dir / f"{role}.pem").read_bytes()
-        private = load_pem_private_key(pem, None)
+        path = key_file or self._keys_dir / f"{role}.pem"
+        private = load_pem_private_key(path.read_bytes(), None)
         if not isinstance(public, SSlibKey):
             raise DeviceError(f"expected an SSlibKey for role {role}, got {type(public).__name__}")
-        return CryptoSigner(private, public)
+        signer = CryptoSigner(private, public)
+        if _raw_private_public(private) != bytes.fromhex(str(public.keyval.get("public", ""))):
+            raise DeviceError(f"expected {path} to hold the {role} key {keyid[:16]} that root "
+                              f"v{self._root.signed.version} names, found another key")
+        return signer
 
     # -- publishing ------------------------------------------------------------------------
 
@@ -182,6 +223,13 @@ class TufRepository:
             fd = os.open(self._data / "repo" / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
             fcntl.flock(fd, fcntl.LOCK_EX)
             self._lock_fd = fd
+            try:
+                self._reload_root()
+                self._finish_rotation()
+            except BaseException:
+                os.close(fd)
+                self._lock_fd = None
+                raise
         self._lock_depth += 1
         try:
             yield
@@ -270,6 +318,75 @@ class TufRepository:
         data = md_ts.to_bytes(self._ser)
         write_atomic(self.metadata_dir / f"{ts.version}.timestamp.json", data)
         write_atomic(self.metadata_dir / "timestamp.json", data)
+
+    # -- key rotation ----------------------------------------------------------------------
+
+    def rotate_key(self, role: str, *, now: datetime, expiry: Expiry | None = None) -> int:
+        """Replace ``role``'s key: a new root version names it, then the role is re-signed.
+
+        Returns the new root version. Kiosks follow through the root chain at their next sync.
+        """
+        if role not in ROLES:
+            raise DeviceError(f"expected a role of {', '.join(ROLES)}, got {role[:20]!r}")
+        exp = expiry or Expiry()
+        now = _utc(now)
+        with self.locked():
+            old_root_signer = self._signer("root")
+            new = CryptoSigner.generate_ed25519()
+            write_atomic(self._keys_dir / f"{role}.next.pem", new.private_bytes, mode=0o600)
+            root = Metadata[Root].from_bytes(self.root_bytes()).signed
+            for keyid in list(root.roles[role].keyids):
+                root.revoke_key(keyid, role)
+            root.add_key(new.public_key, role)
+            root.version += 1
+            root.expires = now + exp.root
+            md = Metadata(root)
+            # TUF §5.3.4: the new root must carry a threshold of the old root keys' signatures
+            # and, §5.3.5, of its own; for a non-root rotation the root key is both.
+            md.sign(old_root_signer)
+            if role == "root":
+                md.sign(new, append=True)
+            write_atomic(self.metadata_dir / f"{root.version}.root.json", md.to_bytes(self._ser))
+            self._reload_root()
+            self._finish_rotation(now=now, exp=exp)
+            return root.version
+
+    def _finish_rotation(self, *, now: datetime | None = None,
+                         exp: Expiry | None = None) -> None:
+        """Complete an interrupted rotation (steps 3 and 4 in the module docstring)."""
+        root = self._root.signed
+        for role in ROLES:
+            pending = self._keys_dir / f"{role}.next.pem"
+            if not pending.exists():
+                continue
+            public = root.keys[root.roles[role].keyids[0]]
+            data = pending.read_bytes()
+            private = load_pem_private_key(data, None)
+            if isinstance(public, SSlibKey) and _raw_private_public(private) == \
+                    bytes.fromhex(str(public.keyval.get("public", ""))):
+                write_atomic(self._keys_dir / f"{role}.pem", data, mode=0o600)
+            pending.unlink()
+        if not (self.metadata_dir / "timestamp.json").exists():
+            return
+        when = _utc(now or datetime.now(UTC))
+        exp = exp or Expiry()
+        resign = (
+            ("targets", self._targets,
+             lambda: self._publish({}, remove=(), custom=None, now=when, exp=exp)),
+            ("snapshot", self._snapshot,
+             lambda: self._publish_snapshot(self._targets().signed.version, now=when, exp=exp,
+                                            first=False)),
+            ("timestamp", self._timestamp,
+             lambda: self._publish_timestamp(self._snapshot().signed.version, now=when,
+                                             exp=exp, first=False)),
+        )
+        for role, load, redo in resign:
+            current: Metadata[Targets] | Metadata[Snapshot] | Metadata[Timestamp] = load()
+            try:
+                root.verify_delegate(role, current.signed_bytes, current.signatures)
+            except UnsignedMetadataError:
+                redo()  # re-signs this role and every role below it
+                return
 
     def refresh_expiring(self, *, now: datetime, margin: float = 0.5,
                          expiry: Expiry | None = None) -> list[str]:

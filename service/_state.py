@@ -48,7 +48,14 @@ from codes.wire import (
     encode_records,
 )
 from service._files import connect_private, private_folder
-from service._issuer import TrustEntry, create_issuer_key, load_issuer_key
+from service._issuer import (
+    ISSUER_KEY_FILE,
+    TrustEntry,
+    create_issuer_key,
+    issuer_kid,
+    load_issuer_key,
+    write_new_issuer_key,
+)
 from service._repo import Expiry, TufRepository
 
 DB_FILE = "service.sqlite3"
@@ -126,6 +133,9 @@ class ServiceState:
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=FULL")
         self.repo = TufRepository(data_dir)
+        if self._pending_issuer_key().exists():  # an issuer rotation was interrupted
+            with self.repo.locked():
+                self._finish_issuer_rotation()
 
     @classmethod
     def init(cls, data_dir: Path, *, iss: str, now: int,
@@ -295,6 +305,41 @@ class ServiceState:
             c.execute("INSERT INTO published VALUES (?,?,0,?,?)",
                       (version, now, last + 1, max(top, last)))
         return self._materialise(version, now=now, expiry=expiry)
+
+    # -- issuer key rotation ----------------------------------------------------------------
+
+    def rotate_issuer_key(self, *, now: int, expiry: Expiry | None = None) -> TrustEntry:
+        """A new PK1 issuer key: added to the trust list, published, and used from now on.
+
+        Crash-safe like the TUF role rotation (``service._repo``): the new key is written to
+        ``keys/issuer.next.pem``, its trust entry committed (the point of no return), then the
+        key replaces ``issuer.pem`` and a publish ships the trust list. Kiosks accept its tokens
+        after their next sync; the old entry stays, so tokens it signed stay valid (§4 step 4).
+        """
+        pending = self._pending_issuer_key()
+        with self.repo.locked():
+            pending.unlink(missing_ok=True)
+            entry = write_new_issuer_key(pending, iss=self.iss, now=now)
+            with self._tx() as c:
+                c.execute("INSERT INTO issuer_keys VALUES (?,?,?,?,?,?,0)",
+                          (entry.kid, entry.iss, entry.alg, entry.spki, entry.not_before,
+                           entry.not_after))
+            self._finish_issuer_rotation()
+            self._publish_locked(now=now, expiry=expiry)
+        return entry
+
+    def _pending_issuer_key(self) -> Path:
+        return self.data_dir / "keys" / (ISSUER_KEY_FILE.removesuffix(".pem") + ".next.pem")
+
+    def _finish_issuer_rotation(self) -> None:
+        pending = self._pending_issuer_key()
+        if not pending.exists():
+            return
+        kid = issuer_kid(pending)
+        if any(e.kid == kid for e in self.trust_entries()):
+            write_atomic(self.data_dir / "keys" / ISSUER_KEY_FILE, pending.read_bytes(),
+                         mode=0o600)
+        pending.unlink()
 
     def _materialise(self, version: int, *, now: int, expiry: Expiry | None) -> PublishResult:
         work = self.data_dir / "work"
