@@ -6,11 +6,12 @@ import os
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QLocale, QTranslator
+from PySide6.QtCore import QCoreApplication, QLocale, QObject, QTranslator, Signal
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
 from codes import DeviceError
+from kiosk._style import font_family
 
 # kiosk/assets is the installed copy of the top-level assets/ folder; in a checkout it is a
 # symlink to it, so one path serves the source tree, the venv and the wheel alike.
@@ -19,6 +20,7 @@ TRANSLATIONS = ASSETS / "translations"
 LANGUAGES = ("zh_CN", "zh_HK", "en")
 DEFAULT_LANGUAGE = "zh_CN"
 FONT_FAMILY = "Noto Sans CJK SC"
+FONT_FAMILIES = ("Noto Sans CJK SC", "Noto Sans CJK HK")
 
 
 class KioskSetupError(DeviceError):
@@ -41,12 +43,97 @@ def application(headless: bool = False) -> QApplication:
         app = QApplication(sys.argv[:1])
     app.setApplicationName("passkiosk")
     # Set the family explicitly: with fontconfig's fallback alone, bold CJK renders as regular.
-    if FONT_FAMILY not in QFontDatabase.families():
-        raise KioskSetupError(
-            f"font family {FONT_FAMILY!r} not found; install the Debian package fonts-noto-cjk"
-        )
+    families = set(QFontDatabase.families())
+    for family in FONT_FAMILIES:
+        if family not in families:
+            raise KioskSetupError(
+                f"font family {family!r} not found; install the Debian package fonts-noto-cjk"
+            )
     app.setFont(QFont(FONT_FAMILY, 14))
     return app
+
+
+def system_language() -> str:
+    """The kiosk language the system locale asks for (LANG / LC_ALL), Simplified by default."""
+    name = QLocale.system().name()  # e.g. "zh_CN", "zh_HK", "zh_TW", "en_US", "C"
+    if name in ("zh_HK", "zh_TW", "zh_MO"):
+        return "zh_HK"
+    if name.startswith("en"):
+        return "en"
+    return DEFAULT_LANGUAGE
+
+
+def second_language(language: str) -> str:
+    """The language of a screen's smaller second line: English under Chinese, and Simplified
+    Chinese under English (most visitors who cannot read the first line read one of these)."""
+    return "zh_CN" if language == "en" else "en"
+
+
+class Languages(QObject):
+    """The three screen languages, switchable at any time.
+
+    Every translator is loaded at start, so a switch never touches the disk and any line can be
+    translated into any language (for the second line) without changing the installed one."""
+
+    changed = Signal(str)
+
+    def __init__(self, app: QApplication, default: str = DEFAULT_LANGUAGE) -> None:
+        super().__init__(app)
+        _check_language(default)
+        self._app = app
+        self._translators: dict[str, QTranslator] = {}
+        for language in LANGUAGES:
+            if language == "en":
+                continue
+            translator = QTranslator(self)
+            qm = TRANSLATIONS / f"passkiosk_{language}.qm"
+            if not translator.load(str(qm)):
+                raise KioskSetupError(f"translation file missing or unreadable: {qm}")
+            self._translators[language] = translator
+        self.default = default
+        self.current = ""
+        self.set_language(default)
+
+    def set_language(self, language: str) -> None:
+        _check_language(language)
+        if language == self.current:
+            return
+        old = self._translators.get(self.current)
+        if old is not None:
+            self._app.removeTranslator(old)
+        new = self._translators.get(language)
+        if new is not None:
+            self._app.installTranslator(new)
+        self.current = language
+        QLocale.setDefault(QLocale(language))
+        self._app.setFont(QFont(font_family(language), 14))
+        self.changed.emit(language)
+
+    def set_default(self, language: str) -> None:
+        _check_language(language)
+        self.default = language
+
+    def reset(self) -> None:
+        """Back to the site's default language (after each person)."""
+        self.set_language(self.default)
+
+    def translate(self, context: str, source: str, language: str | None = None) -> str:
+        language = language or self.current
+        translator = self._translators.get(language)
+        if translator is None:
+            return source
+        text = translator.translate(context, source)
+        return text or source
+
+
+def _check_language(language: str) -> None:
+    if language not in LANGUAGES:
+        raise KioskSetupError(f"language must be one of {', '.join(LANGUAGES)}, got {language!r}")
+
+
+def tr(context: str, source: str) -> str:
+    """Translate into the installed language (for views that re-read their words on a switch)."""
+    return QCoreApplication.translate(context, source)
 
 
 def install_language(app: QApplication, language: str) -> QTranslator | None:

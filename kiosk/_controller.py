@@ -16,7 +16,7 @@ from typing import Protocol
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from codes import Outcome, Verdict
-from kiosk._gate import GateMachine, GateState, GateTimings, Presentation
+from kiosk._gate import GateMachine, GateState, GateTimings, Phase, Presentation
 from readers import CardPresented
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,7 @@ class Verifier(Protocol):
 
 class KioskController(QObject):
     stateChanged = Signal(GateState)
+    readFailed = Signal(object)  # the exception a read's verification raised (storage trouble…)
     _resultReady = Signal(int, Verdict)  # read id, its verdict
 
     def __init__(
@@ -48,7 +49,8 @@ class KioskController(QObject):
         self._verifier = verifier
         self._clock = clock
         self._machine = GateMachine(timings or GateTimings())
-        self._machine.subscribe(self.stateChanged.emit)
+        self._started = 0  # the last read id whose job was submitted
+        self._machine.subscribe(self._on_state)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="verify")
         self._resultReady.connect(self._on_result)
         self._timer = QTimer(self)
@@ -59,6 +61,19 @@ class KioskController(QObject):
     @property
     def state(self) -> GateState:
         return self._machine.state
+
+    @property
+    def timings(self) -> GateTimings:
+        return self._machine.timings
+
+    @property
+    def awaiting_staff(self) -> bool:
+        """A deny/attention verdict is on screen that only staff may clear (site policy)."""
+        return self._machine.awaiting_staff
+
+    def set_timings(self, timings: GateTimings) -> None:
+        """The site policy changed (staff panel): applies from the next event on."""
+        self._machine.timings = timings
 
     # Inputs (slots: connected to reader bridges, the scanner wedge and demo buttons) ------------
 
@@ -80,7 +95,13 @@ class KioskController(QObject):
 
     @Slot()
     def dismiss(self) -> None:
+        """A touch on the verdict: clears it only once the public may (see kiosk._gate)."""
         self._machine.dismiss(self._clock())
+
+    @Slot()
+    def acknowledge(self) -> bool:
+        """Staff acknowledged the verdict on screen."""
+        return self._machine.acknowledge(self._clock())
 
     def shutdown(self) -> None:
         self._timer.stop()
@@ -89,17 +110,26 @@ class KioskController(QObject):
     # Internals ----------------------------------------------------------------------------------
 
     def _start(self, what: Presentation, job: Callable[[], Verdict]) -> None:
-        read_id = self._machine.present(what, self._clock())
-        if read_id is None:
-            return
-        self._pool.submit(self._run, read_id, job)
+        # The job runs when its read starts: now, or later when it waits for a verdict's turn.
+        self._machine.present(what, self._clock(), payload=job)
 
-    def _run(self, read_id: int, job: Callable[[], Verdict]) -> None:
+    def _on_state(self, state: GateState) -> None:
+        if state.phase is Phase.READING and state.read_id != self._started:
+            self._started = state.read_id
+            self._pool.submit(self._run, state.read_id, state.payload)
+        self.stateChanged.emit(state)
+
+    def _run(self, read_id: int, job: object) -> None:
         try:
+            if not callable(job):
+                raise TypeError(f"read job: expected a callable, got {type(job).__name__}")
             verdict = job()
-        except Exception:  # the kiosk must never crash on one bad read
+            if not isinstance(verdict, Verdict):
+                raise TypeError(f"read job: expected a Verdict, got {type(verdict).__name__}")
+        except Exception as exc:  # the kiosk must never crash on one bad read
             log.exception("verification failed")
             verdict = Verdict(Outcome.INVALID, "internal_error")
+            self.readFailed.emit(exc)
         self._resultReady.emit(read_id, verdict)
 
     @Slot(int, Verdict)

@@ -21,12 +21,14 @@ class SymbolWidget(QWidget):
         super().__init__(parent)
         self._symbol = Symbol.CARD
         self._color = QColor("#0D3B66")
+        self._disc = QColor("#FFFFFF")
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(QSize(96, 96))
 
-    def set_symbol(self, symbol: Symbol, color: QColor) -> None:
+    def set_symbol(self, symbol: Symbol, color: QColor, disc: QColor | None = None) -> None:
         self._symbol = symbol
         self._color = color
+        self._disc = disc if disc is not None else QColor("#FFFFFF")
         self.setAccessibleName(symbol)
         self.update()
 
@@ -40,7 +42,7 @@ class SymbolWidget(QWidget):
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(QColor("white"))
+        p.setBrush(self._disc)
         p.drawEllipse(box)
         pen = QPen(self._color, side * 0.11)
         pen.setCapStyle(Qt.PenCapStyle.RoundCap)
@@ -68,9 +70,22 @@ class SymbolWidget(QWidget):
             font.setBold(True)
             p.setFont(font)
             p.drawText(box, Qt.AlignmentFlag.AlignCenter, "?")
+        elif self._symbol is Symbol.QR:
+            self._paint_qr(p, box, side)
         else:
             self._paint_card(p, box, side)
         p.end()
+
+    def _paint_qr(self, p: QPainter, box: QRectF, side: float) -> None:
+        """A pass code held up to the camera: three finder squares and a few modules."""
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(self._color)
+        cell = side * 0.05
+        x0, y0 = box.left() + side * 0.25, box.top() + side * 0.25
+        for fx, fy in ((0, 0), (7, 0), (0, 7)):
+            p.drawRect(QRectF(x0 + fx * cell, y0 + fy * cell, 3 * cell, 3 * cell))
+        for mx, my in ((5, 1), (5, 4), (8, 5), (6, 7), (9, 8), (4, 9), (8, 9), (4, 5)):
+            p.drawRect(QRectF(x0 + mx * cell, y0 + my * cell, cell, cell))
 
     def _paint_card(self, p: QPainter, box: QRectF, side: float) -> None:
         """A resident ID card held over a reader: the idle screen's picture of what to do."""

@@ -1,10 +1,10 @@
 """``passkiosk run``: the real gate kiosk on a data folder.
 
-Wires every real part: the synced lists and entry records of the data folder
-(``RecordingVerifier`` over ``sync.SyncedVerifier``), the readers named on the command line
-(PC/SC, GA/T 467 serial, camera, serial scanner) through the reader bridge, the scanner-gun
-keyboard wedge, and background sync when the site config names a service URL. Each reader runs
-on its own thread; only the bridge touches Qt.
+Wires every real part: the config file (``kiosk._config``; the staff panel writes it back), the
+synced lists and entry records of the data folder (``RecordingVerifier`` over
+``sync.SyncedVerifier``), the readers the config names (PC/SC, GA/T 467 serial, camera, serial
+scanner) through the reader bridge, the scanner-gun keyboard wedge, and background sync when the
+config names a service URL. Each reader runs on its own thread; only the bridge touches Qt.
 """
 
 from __future__ import annotations
@@ -17,70 +17,121 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from codes import DeviceError
-from kiosk._app import application, install_language
+from kiosk._app import Languages, application, second_language, system_language
 from kiosk._bridge import ReaderBridge
+from kiosk._config import (
+    KioskConfig,
+    ReadersConfig,
+    VerdictPolicy,
+    default_config_path,
+    load_config,
+    save_config,
+)
 from kiosk._controller import KioskController
+from kiosk._gate import GateState, GateTimings, Phase
 from kiosk._verifier import RecordingVerifier
 from kiosk._wedge import WedgeFilter
 from kiosk._window import KioskWindow
-from kiosk._words import readers_line
-from readers import CardReader, Health, ReaderStatus
-from sync import SiteConfig, Store, SyncedVerifier, SyncScheduler, SyncStatus, TrustedClock
+from kiosk._words import availability, readers_line
+from readers import CardPresented, CardReader, Health, ReaderStatus
+from sync import (
+    SiteConfig,
+    Store,
+    StoreError,
+    SyncedVerifier,
+    SyncScheduler,
+    SyncStatus,
+    TrustedClock,
+)
 
 log = logging.getLogger(__name__)
 
+
 @dataclass(frozen=True, slots=True)
 class RunOptions:
+    """The data folder, the config file, and command-line overrides of the config (None: keep
+    the file's value). Overrides are written back to the config file."""
+
     data_dir: Path
-    language: str = "zh_CN"
+    config_path: Path | None = None
+    language: str | None = None
     windowed: bool = False
     site: str | None = None
     gate: str | None = None
     service_url: str | None = None
-    pcsc: bool = True
+    pcsc: bool | None = None
     sam_port: str | None = None
     camera: str | None = None
     scanner_port: str | None = None
+
+
+def timings_for(policy: VerdictPolicy) -> GateTimings:
+    return GateTimings(
+        pass_hold_s=policy.pass_hold_s,
+        alert_hold_s=policy.alert_hold_s,
+        ack_required=policy.ack_required,
+        amber_may_pass=policy.amber_may_pass,
+    )
+
+
+def resolve_config(opts: RunOptions) -> tuple[Path, KioskConfig]:
+    """The config file's path and contents with this run's overrides applied (and saved)."""
+    path = opts.config_path or default_config_path(data_dir=opts.data_dir)
+    cfg = load_config(path) if path.exists() else KioskConfig(language=system_language())
+    readers = cfg.readers
+    updated = replace(
+        cfg,
+        site=opts.site or cfg.site,
+        gate=opts.gate or cfg.gate,
+        language=opts.language or cfg.language,
+        service_url=opts.service_url or cfg.service_url,
+        readers=ReadersConfig(
+            pcsc=readers.pcsc if opts.pcsc is None else opts.pcsc,
+            sam_port=opts.sam_port or readers.sam_port,
+            scanner_port=opts.scanner_port or readers.scanner_port,
+            camera=opts.camera or readers.camera,
+        ),
+    )
+    if updated != cfg or not path.exists():
+        save_config(path, updated)
+    return path, updated
+
+
+def sync_site_config(store: Store, cfg: KioskConfig) -> SiteConfig:
+    """The store's site config (what sync and the entry records use), kept equal to the file's."""
+    stored = store.site_config() or SiteConfig(site_id=cfg.site, gate_id=cfg.gate)
+    site = replace(stored, site_id=cfg.site, gate_id=cfg.gate, service_url=cfg.service_url)
+    if site != store.site_config():
+        store.save_site_config(site)
+        store.append_audit(int(time.time()), "config", "site_config",
+                           f"{site.site_id}/{site.gate_id}")
+    return site
+
+
+def build_readers(readers_cfg: ReadersConfig, bridge: ReaderBridge) -> list[CardReader]:
+    from readers import CameraScanner, CvFrameSource, PcscCardReader, SamCardReader, SerialScanner
+
+    readers: list[CardReader] = []
+    if readers_cfg.pcsc:
+        readers.append(PcscCardReader(bridge.sink))
+    if readers_cfg.sam_port:
+        readers.append(SamCardReader(bridge.sink, readers_cfg.sam_port))
+    if readers_cfg.scanner_port:
+        readers.append(SerialScanner(bridge.sink, readers_cfg.scanner_port))
+    camera = readers_cfg.camera
+    if camera is not None:
+        if camera.isdigit():  # a gate camera: ask for 720p, where a phone code spans
+            source = CvFrameSource(int(camera), width=1280, height=720)  # enough pixels
+        else:  # a recorded video (for trials), played at its own frame rate
+            source = CvFrameSource(camera, realtime=True)
+        readers.append(CameraScanner(source, bridge.sink))
+    return readers
 
 
 class _SyncRelay(QObject):
     """Carries the scheduler's status (sync thread) to the GUI thread."""
 
     status = Signal(SyncStatus)
-
-
-def site_config(store: Store, opts: RunOptions) -> SiteConfig:
-    """The stored site config, updated by any --site/--gate/--service given this time."""
-    stored = store.site_config() or SiteConfig(site_id="unconfigured", gate_id="1")
-    cfg = replace(
-        stored,
-        site_id=opts.site or stored.site_id,
-        gate_id=opts.gate or stored.gate_id,
-        service_url=opts.service_url or stored.service_url,
-    )
-    if cfg != store.site_config():
-        store.save_site_config(cfg)
-        store.append_audit(int(time.time()), "cli", "site_config", f"{cfg.site_id}/{cfg.gate_id}")
-    return cfg
-
-
-def build_readers(opts: RunOptions, bridge: ReaderBridge) -> list[CardReader]:
-    from readers import CameraScanner, CvFrameSource, PcscCardReader, SamCardReader, SerialScanner
-
-    readers: list[CardReader] = []
-    if opts.pcsc:
-        readers.append(PcscCardReader(bridge.sink))
-    if opts.sam_port:
-        readers.append(SamCardReader(bridge.sink, opts.sam_port))
-    if opts.scanner_port:
-        readers.append(SerialScanner(bridge.sink, opts.scanner_port))
-    if opts.camera is not None:
-        if opts.camera.isdigit():  # a gate camera: ask for 720p, where a phone code spans
-            source = CvFrameSource(int(opts.camera), width=1280, height=720)  # enough pixels
-        else:  # a recorded video (for trials), played at its own frame rate
-            source = CvFrameSource(opts.camera, realtime=True)
-        readers.append(CameraScanner(source, bridge.sink))
-    return readers
 
 
 class Kiosk:
@@ -90,9 +141,12 @@ class Kiosk:
         from sync import background_sync
 
         self.app = application()
-        install_language(self.app, opts.language)
+        self.config_path, cfg = resolve_config(opts)
+        self.config = cfg
+        self.languages = Languages(self.app, cfg.language)
+        self.data_dir = opts.data_dir
         self.store = Store(opts.data_dir)
-        self.config = cfg = site_config(self.store, opts)
+        self.site = site = sync_site_config(self.store, cfg)
         trusted = TrustedClock(self.store)
 
         def now() -> int:
@@ -100,25 +154,35 @@ class Kiosk:
 
         self._now = now
         self._trusted = trusted
-        self._synced = SyncedVerifier(opts.data_dir, clock=now, max_age=cfg.stale_after_s)
+        self._synced = SyncedVerifier(opts.data_dir, clock=now, max_age=site.stale_after_s)
         self.verifier = RecordingVerifier(
-            self._synced, self.store, site=cfg.site_id, gate=cfg.gate_id, clock=now
+            self._synced, self.store, site=cfg.site, gate=cfg.gate, clock=now
         )
-        self.controller = controller = KioskController(self.verifier)
-        self.window = window = KioskWindow()
-        controller.stateChanged.connect(window.show_state)
+        self.controller = controller = KioskController(self.verifier, timings_for(cfg.policy))
+        self.window = window = KioskWindow(self.languages.translate)
+        window.set_policy(controller.timings)
+        window.set_language(self.languages.current, second_language(self.languages.current))
+        self.languages.changed.connect(
+            lambda lang: window.set_language(lang, second_language(lang))
+        )
+        controller.stateChanged.connect(self._on_state)
+        controller.readFailed.connect(self._on_read_failed)
         window.page.touched.connect(controller.dismiss)
-        window.strip.site.setText(f"{cfg.site_id} · {cfg.gate_id}")
+        window.page.languageChosen.connect(self.languages.set_language)
+        window.strip.site.setText(f"{cfg.site} · {cfg.gate}")
 
         self.bridge = bridge = ReaderBridge()
-        bridge.cardPresented.connect(controller.present_card)
+        bridge.cardPresented.connect(self._on_card)
         bridge.cardRemoved.connect(lambda _event: controller.card_removed())
-        bridge.codeScanned.connect(controller.present_code)
+        bridge.codeScanned.connect(self._on_code)
         self._health: dict[str, Health] = {}
+        self._card_sources: set[str] = set()
+        self._code_sources: set[str] = set()
+        self._storage_ok = True
         bridge.statusChanged.connect(self._on_reader_status)
         self.wedge = WedgeFilter(self.app)
         self.app.installEventFilter(self.wedge)
-        self.wedge.scanned.connect(controller.present_code)
+        self.wedge.scanned.connect(self._on_code)
 
         self._show_freshness()
         self._freshness_timer = QTimer(window)
@@ -132,8 +196,11 @@ class Kiosk:
             self.scheduler = background_sync(
                 opts.data_dir, self.store, cfg.service_url, on_status=self._relay.status.emit
             )
-            window.strip.touched.connect(self.sync_now)
-        self.readers = build_readers(opts, bridge)
+        self.readers = build_readers(cfg.readers, bridge)
+        for reader in self.readers:
+            kind = self._code_sources if _reads_codes(reader) else self._card_sources
+            kind.add(reader.source)
+            self._health[reader.source] = Health.OK
 
     def start(self) -> None:
         if self.scheduler is not None:
@@ -143,9 +210,10 @@ class Kiosk:
                 reader.start()
             except DeviceError as exc:
                 self._on_reader_status(ReaderStatus(Health.LOST, str(exc), reader.source))
+        self._update_availability()
 
     def sync_now(self) -> None:
-        """Staff asked for a sync now (touching the status strip)."""
+        """Staff asked for a sync now (staff panel)."""
         if self.scheduler is not None:
             self.store.append_audit(self._now(), "staff", "sync_now")
             self.scheduler.sync_now()
@@ -160,22 +228,78 @@ class Kiosk:
             self.scheduler.stop()
         self.app.removeEventFilter(self.wedge)
         self.controller.shutdown()
+        self.window.unlock()
         self.window.close()
         self._synced.close()
         self.store.close()
+
+    # Events -----------------------------------------------------------------------------------
+
+    def _on_state(self, state: GateState) -> None:
+        self.window.show_state(state)
+        if state.phase is Phase.IDLE:
+            self.languages.reset()  # the next person starts in the site's language
+
+    def _on_card(self, card: CardPresented) -> None:
+        if self.window.current_screen() == "gate":
+            self.controller.present_card(card)
+
+    def _on_code(self, text: str) -> None:
+        if self.window.current_screen() == "gate":
+            self.controller.present_code(text)
+
+    def _on_read_failed(self, error: object) -> None:
+        if isinstance(error, StoreError):
+            log.error("entry records cannot be written: %s", error)
+            self._storage_ok = False
+            self._update_availability()
 
     def _on_reader_status(self, status: ReaderStatus) -> None:
         self._health[status.source] = status.health
         if status.health is not Health.OK:
             log.warning("reader %s: %s (%s)", status.source, status.health, status.detail)
         self.window.strip.readers.setText(readers_line(self._health))
+        self._update_availability()
+
+    def _update_availability(self) -> None:
+        def works(sources: set[str]) -> bool | None:
+            if not sources:
+                return None
+            return any(self._health.get(s) is not Health.LOST for s in sources)
+
+        # A scanner gun on the keyboard wedge needs no configuration, so a kiosk without a
+        # camera or serial scanner still reads codes: only a configured one can be found broken.
+        self.window.set_availability(
+            availability(
+                works(self._card_sources),
+                works(self._code_sources),
+                storage_ok=self._storage_ok,
+                clock_rolled_back=self._trusted.reading(time.time()).rolled_back,
+            )
+        )
 
     def _show_freshness(self) -> None:
+        if not self._storage_ok:
+            self._storage_ok = self._probe_storage()
         reading = self._trusted.reading(time.time())
         state = self.verifier.state()
-        self.window.strip.set_freshness(
-            state.age(reading.now), self.config.stale_after_s, reading.rolled_back
+        self.window.set_freshness(
+            state.age(reading.now), self.site.stale_after_s, reading.rolled_back
         )
+        self._update_availability()
+
+    def _probe_storage(self) -> bool:
+        try:
+            self.store.kv_set("storage_probe", str(self._now()))
+        except StoreError:
+            return False
+        return True
+
+
+def _reads_codes(reader: CardReader) -> bool:
+    from readers import CameraScanner, SerialScanner
+
+    return isinstance(reader, CameraScanner | SerialScanner)
 
 
 def run_kiosk(opts: RunOptions) -> int:
@@ -185,7 +309,7 @@ def run_kiosk(opts: RunOptions) -> int:
         kiosk.window.resize(1280, 800)
         kiosk.window.show()
     else:
-        kiosk.window.showFullScreen()
+        kiosk.window.show_kiosk()
     try:
         return kiosk.app.exec()
     finally:

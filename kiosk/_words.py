@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
 from codes import Kind, Outcome, Verdict
-from kiosk._gate import GateState, Phase, Presentation
+from kiosk._gate import GateState, GateTimings, Phase, Presentation
 from readers import Health
 
 CONTEXT = "Gate"
@@ -38,7 +38,7 @@ def QT_TRANSLATE_NOOP(context: str, source: str) -> str:
 IDLE_TITLE = QT_TRANSLATE_NOOP("Gate", "Please tap your ID card or show your pass code")
 IDLE_HINT = QT_TRANSLATE_NOOP("Gate", "Hold the card on the reader for 2 seconds")
 IDLE_CODE_HINT = QT_TRANSLATE_NOOP("Gate", "Phone or printed code: hold it up to the camera")
-READING_CARD = QT_TRANSLATE_NOOP("Gate", "Reading your card, please keep it still")
+READING_CARD = QT_TRANSLATE_NOOP("Gate", "Reading your card, please do not move it")
 READING_CODE = QT_TRANSLATE_NOOP("Gate", "Checking your code")
 READING_TYPED = QT_TRANSLATE_NOOP("Gate", "Looking up the ID number")
 
@@ -83,7 +83,6 @@ UNKNOWN_REASON = QT_TRANSLATE_NOOP("Gate", "Please see staff")
 KIND_PHONE = QT_TRANSLATE_NOOP("Gate", "Phone code")
 KIND_PRINTED = QT_TRANSLATE_NOOP("Gate", "Printed code")
 KIND_CARD = QT_TRANSLATE_NOOP("Gate", "ID card")
-KIND_TYPED = QT_TRANSLATE_NOOP("Gate", "ID number lookup")
 KIND_HC1 = QT_TRANSLATE_NOOP("Gate", "EU / WHO certificate")
 PROXY = QT_TRANSLATE_NOOP("Gate", "Issued by a helper")
 VALID_UNTIL = QT_TRANSLATE_NOOP("Gate", "Valid until %1")
@@ -93,6 +92,37 @@ DATA_STALE = QT_TRANSLATE_NOOP("Gate", "Offline: data is %1 h old")
 DATA_NEVER = QT_TRANSLATE_NOOP("Gate", "No data synced yet")
 CLOCK_ROLLED_BACK = QT_TRANSLATE_NOOP("Gate", "Clock was set back: using the last trusted time")
 DEMO_MODE = QT_TRANSLATE_NOOP("Gate", "DEMO")
+DATA_AGE = QT_TRANSLATE_NOOP("Gate", "Offline check: kiosk data is %1 h old")
+
+BADGE_PROXY = QT_TRANSLATE_NOOP("Gate", "Proxy lookup")
+BADGE_PRINTED = QT_TRANSLATE_NOOP("Gate", "Printed code")
+WAIT_FOR_STAFF = QT_TRANSLATE_NOOP("Gate", "Staff have been alerted and will come to you")
+NEXT_WAITS = QT_TRANSLATE_NOOP("Gate", "Next person: please wait a moment")
+AMBER_PASS = QT_TRANSLATE_NOOP("Gate", "Please go through: staff will note your yellow code")
+
+IDLE_STEP_CARD = QT_TRANSLATE_NOOP("Gate", "ID card: hold it on the reader")
+IDLE_STEP_CODE = QT_TRANSLATE_NOOP("Gate", "Pass code: show it to the camera")
+IDLE_NO_CARD_TITLE = QT_TRANSLATE_NOOP(
+    "Gate", "Card reader out of order: please show your pass code")
+IDLE_NO_CODE_TITLE = QT_TRANSLATE_NOOP("Gate", "Camera out of order: please tap your ID card")
+HELPER_BUTTON = QT_TRANSLATE_NOOP("Gate", "Look up for someone")
+STAFF_CORNER = QT_TRANSLATE_NOOP("Gate", "Staff: hold 2 s")
+
+OUT_TITLE = QT_TRANSLATE_NOOP("Gate", "This gate is out of service")
+OUT_READERS = QT_TRANSLATE_NOOP("Gate", "The card reader and the camera are not working")
+OUT_READERS_STILL = QT_TRANSLATE_NOOP("Gate", "Please use another gate or ask staff for help")
+OUT_READERS_STAFF = QT_TRANSLATE_NOOP(
+    "Gate", "Staff: check the reader and camera cables, then test them in the staff panel")
+OUT_STORAGE = QT_TRANSLATE_NOOP("Gate", "Entry records cannot be saved")
+OUT_STORAGE_STILL = QT_TRANSLATE_NOOP("Gate", "Please use another gate or ask staff for help")
+OUT_STORAGE_STAFF = QT_TRANSLATE_NOOP(
+    "Gate", "Staff: the kiosk's disk has failed or is full; records already saved are safe")
+OUT_CLOCK = QT_TRANSLATE_NOOP("Gate", "The kiosk clock was set back")
+OUT_CLOCK_STILL = QT_TRANSLATE_NOOP("Gate", "Please use another gate or ask staff for help")
+OUT_CLOCK_STAFF = QT_TRANSLATE_NOOP(
+    "Gate", "Staff: correct the date and time, then run a sync from the staff panel")
+
+LANGUAGE_NAMES = {"zh_CN": "简体中文", "zh_HK": "繁體中文", "en": "English"}
 
 DEMO_CARD = QT_TRANSLATE_NOOP("Gate", "Tap ID card")
 DEMO_PHONE = QT_TRANSLATE_NOOP("Gate", "Phone code")
@@ -100,6 +130,8 @@ DEMO_PRINTED = QT_TRANSLATE_NOOP("Gate", "Printed code")
 DEMO_YELLOW = QT_TRANSLATE_NOOP("Gate", "Yellow code")
 DEMO_RED = QT_TRANSLATE_NOOP("Gate", "Red code")
 DEMO_BROKEN = QT_TRANSLATE_NOOP("Gate", "Damaged code")
+DEMO_SITE = QT_TRANSLATE_NOOP("Gate", "DEMO · Guangzhou South Station · Gate 3")
+DEMO_READERS = QT_TRANSLATE_NOOP("Gate", "ID card reader OK · Camera OK")
 
 
 
@@ -111,6 +143,7 @@ class Symbol(enum.StrEnum):
     CROSS = "cross"
     QUESTION = "question"
     CARD = "card"
+    QR = "qr"
 
 
 SYMBOL_FOR: dict[Outcome, Symbol] = {
@@ -129,18 +162,57 @@ class Phrase:
     arg: str | None = None
 
 
+class Availability(enum.StrEnum):
+    """What the gate can still do: shapes the idle screen, or replaces it when out of service."""
+
+    OK = "ok"
+    NO_CARD = "no_card"  # card readers down, codes still read
+    NO_CODE = "no_code"  # camera/scanner down, cards still read
+    OUT_READERS = "out_readers"
+    OUT_STORAGE = "out_storage"
+    OUT_CLOCK = "out_clock"
+
+    @property
+    def out_of_service(self) -> bool:
+        return self.value.startswith("out_")
+
+
+def availability(
+    card_ok: bool | None, code_ok: bool | None, *, storage_ok: bool, clock_rolled_back: bool
+) -> Availability:
+    """``card_ok``/``code_ok``: None when no such reader is configured.
+
+    Storage first: without it no entry can be recorded (出入登记 is the gate's duty). A clock set
+    back makes every expiry check unreliable. A gate with neither a working card reader nor a
+    working code reader serves nobody."""
+    if not storage_ok:
+        return Availability.OUT_STORAGE
+    if clock_rolled_back:
+        return Availability.OUT_CLOCK
+    if not card_ok and not code_ok:
+        return Availability.OUT_READERS
+    if card_ok is False:
+        return Availability.NO_CARD
+    if code_ok is False:
+        return Availability.NO_CODE
+    return Availability.OK
+
+
 @dataclass(frozen=True, slots=True)
 class Screen:
     """One state of the gate screen. ``outcome`` picks the colours (None: idle or reading).
 
-    ``person`` items are shown side by side: a :class:`Phrase` is translated, a ``str`` (the
-    masked name and ID) is shown as it is."""
+    ``person`` holds the masked name and ID number, shown large as they are (never translated,
+    never raw). ``badges`` say how the check was made (printed code, proxy lookup, validity);
+    ``notes`` are the smaller lines at the foot (staff alerted, data age, queue)."""
 
     outcome: Outcome | None
     symbol: Symbol
     headline: Phrase
     detail: Phrase | None = None
-    person: tuple[Phrase | str, ...] = ()
+    person: tuple[str, ...] = ()
+    badges: tuple[Phrase, ...] = ()
+    notes: tuple[Phrase, ...] = ()
 
 
 _READING = {
@@ -149,39 +221,81 @@ _READING = {
     Presentation.TYPED_ID: READING_TYPED,
 }
 
+_OUT_OF_SERVICE = {
+    Availability.OUT_READERS: (OUT_READERS, OUT_READERS_STILL, OUT_READERS_STAFF),
+    Availability.OUT_STORAGE: (OUT_STORAGE, OUT_STORAGE_STILL, OUT_STORAGE_STAFF),
+    Availability.OUT_CLOCK: (OUT_CLOCK, OUT_CLOCK_STILL, OUT_CLOCK_STAFF),
+}
 
-def screen_for(state: GateState) -> Screen:
+
+def screen_for(
+    state: GateState,
+    timings: GateTimings | None = None,
+    *,
+    stale_age_s: float | None = None,
+    available: Availability = Availability.OK,
+) -> Screen:
+    """What the gate shows for ``state`` under the site's ``timings``.
+
+    ``stale_age_s``: the kiosk's list age when it is past the site's freshness limit (offline), so
+    a verdict says how old the data behind it is; None when the data is fresh."""
+    timings = timings or GateTimings()
+    if available.out_of_service:
+        what, still, staff = _OUT_OF_SERVICE[available]
+        return Screen(None, Symbol.EXCLAMATION, Phrase(OUT_TITLE), Phrase(what),
+                      notes=(Phrase(still), Phrase(staff)))
     if state.phase is Phase.VERDICT and state.verdict is not None:
-        verdict = state.verdict
-        return Screen(
-            verdict.outcome,
-            SYMBOL_FOR[verdict.outcome],
-            Phrase(HEADLINES[verdict.outcome]),
-            # A green code needs no explanation; every other reason says what to do.
-            None if verdict.reason == "ok" else Phrase(REASONS.get(verdict.reason, UNKNOWN_REASON)),
-            person_line(verdict, state.presentation),
-        )
+        return _verdict_screen(state, state.verdict, timings, stale_age_s)
     if state.phase is Phase.READING:
         return Screen(None, Symbol.CARD, Phrase(_READING[state.presentation or Presentation.CODE]))
+    if available is Availability.NO_CARD:
+        return Screen(None, Symbol.QR, Phrase(IDLE_NO_CARD_TITLE), Phrase(IDLE_CODE_HINT))
+    if available is Availability.NO_CODE:
+        return Screen(None, Symbol.CARD, Phrase(IDLE_NO_CODE_TITLE), Phrase(IDLE_HINT))
+    return Screen(None, Symbol.CARD, Phrase(IDLE_TITLE), Phrase(IDLE_HINT),
+                  notes=(Phrase(IDLE_STEP_CARD), Phrase(IDLE_STEP_CODE)))
+
+
+def _verdict_screen(
+    state: GateState, verdict: Verdict, timings: GateTimings, stale_age_s: float | None
+) -> Screen:
+    outcome = verdict.outcome
+    headline = Phrase(HEADLINES[outcome])
+    if outcome is Outcome.ATTENTION and timings.amber_may_pass:
+        headline = Phrase(AMBER_PASS)
+    notes: list[Phrase] = []
+    if timings.needs_staff(verdict):
+        notes.append(Phrase(WAIT_FOR_STAFF))
+    if stale_age_s is not None:
+        notes.append(Phrase(DATA_AGE, str(int(stale_age_s // 3600))))
+    if state.queued is not None:
+        notes.append(Phrase(NEXT_WAITS))
     return Screen(
-        None, Symbol.CARD, Phrase(IDLE_TITLE), Phrase(IDLE_HINT), (Phrase(IDLE_CODE_HINT),)
+        outcome,
+        SYMBOL_FOR[outcome],
+        headline,
+        # A green code needs no explanation; every other reason says what to do.
+        None if verdict.reason == "ok" else Phrase(REASONS.get(verdict.reason, UNKNOWN_REASON)),
+        tuple(p for p in (verdict.name_masked, verdict.id_masked) if p),
+        badges(verdict, state.presentation),
+        tuple(notes),
     )
 
 
-def person_line(verdict: Verdict, presentation: Presentation | None) -> tuple[Phrase | str, ...]:
-    """Masked name and ID, what was presented, and validity: never a raw ID number."""
-    parts: list[Phrase | str] = [p for p in (verdict.name_masked, verdict.id_masked) if p]
-    if verdict.format == "HC1":
+def badges(verdict: Verdict, presentation: Presentation | None) -> tuple[Phrase, ...]:
+    """How the check was made and how long the code is valid: never a raw ID number."""
+    parts: list[Phrase] = []
+    if presentation is Presentation.TYPED_ID:
+        parts.append(Phrase(BADGE_PROXY))
+    elif verdict.format == "HC1":
         parts.append(Phrase(KIND_HC1))
+    elif verdict.kind is Kind.PRINTED:
+        parts.append(Phrase(BADGE_PRINTED))
     elif verdict.kind is Kind.PHONE:
         parts.append(Phrase(KIND_PHONE))
-    elif verdict.kind is Kind.PRINTED:
-        parts.append(Phrase(KIND_PRINTED))
     elif presentation is Presentation.ID_CARD:
         parts.append(Phrase(KIND_CARD))
-    elif presentation is Presentation.TYPED_ID:
-        parts.append(Phrase(KIND_TYPED))
-    if verdict.proxy:
+    if verdict.proxy and presentation is not Presentation.TYPED_ID:
         parts.append(Phrase(PROXY))
     if verdict.outcome is Outcome.PASS and verdict.expires_at is not None:
         until = datetime.fromtimestamp(verdict.expires_at, UTC).astimezone(CST)

@@ -21,12 +21,13 @@ def run(args: argparse.Namespace) -> int:
     return run_kiosk(
         RunOptions(
             data_dir=resolve_data_dir(args.data),
+            config_path=args.config,
             language=args.lang,
             windowed=args.windowed,
             site=args.site,
             gate=args.gate,
             service_url=args.service,
-            pcsc=not args.no_pcsc,
+            pcsc=False if args.no_pcsc else None,
             sam_port=args.sam,
             camera=args.camera,
             scanner_port=args.scanner,

@@ -55,11 +55,14 @@ def _register_app(sub: Subparsers) -> None:
         "run",
         help="run the gate kiosk on a data folder with real readers",
         description="The gate kiosk: verifies codes and ID cards against the lists synced into "
-        "the data folder, writes an entry record for every verdict and, when the site config "
-        "names a service URL, syncs in the background. --site/--gate/--service are saved in "
-        "the data folder's site config.",
+        "the data folder, writes an entry record for every verdict and, when the config names a "
+        "service URL, syncs in the background. Settings come from the config file (TOML; the "
+        "staff panel writes it back); the options below override it and are saved into it.",
     )
     r.add_argument("--data", metavar="DIR", help="kiosk data folder (default: platform data dir)")
+    r.add_argument("--config", type=Path, metavar="FILE",
+                   help="config file (default: /etc/passkiosk/config.toml if present, else "
+                   "config.toml in the data folder)")
     r.add_argument("--site", help="site id to record (saved)")
     r.add_argument("--gate", help="gate id to record (saved)")
     r.add_argument("--service", metavar="URL", help="provincial service URL (saved)")
@@ -72,7 +75,8 @@ def _register_app(sub: Subparsers) -> None:
 
 
 def _add_screen_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--lang", default="zh_CN", choices=("zh_CN", "zh_HK", "en"))
+    p.add_argument("--lang", choices=("zh_CN", "zh_HK", "en"),
+                   help="default screen language (default: the config file's, else the locale's)")
     p.add_argument("--windowed", action="store_true", help="a 1280x800 window, not full screen")
 
 
