@@ -15,7 +15,9 @@ venv=$here/.venv
 # python3-virtualsmartcard), PDF rasterising in tests (poppler-utils), real X key events for the
 # scanner-wedge test (libxtst6), the printed card's Chinese font on the service side
 # (fonts-wqy-zenhei: a TrueType collection reportlab can embed), the service's database and
-# load balancer, started by tests in temp folders (postgresql nginx).
+# load balancer, started by tests in temp folders (postgresql nginx), the kiosk's voice prompts
+# generated reproducibly (espeak-ng), a real PulseAudio null sink that tests record the kiosk's
+# sound from (pulseaudio pulseaudio-utils).
 APT_PACKAGES=(
   python3 python3-venv python3-dev gcc swig libpcsclite-dev
   libglib2.0-0 libgl1 libegl1 libfontconfig1 libxkbcommon0 libdbus-1-3 libpulse0 libxrandr2
@@ -23,6 +25,7 @@ APT_PACKAGES=(
   libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0
   libzbar0 pcscd vsmartcard-vpcd python3-virtualsmartcard poppler-utils procps libxtst6 fonts-wqy-zenhei
   postgresql nginx
+  espeak-ng pulseaudio pulseaudio-utils
 )
 
 install_system() {
