@@ -16,9 +16,10 @@ from __future__ import annotations
 import contextlib
 import mmap
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
 
 from codes import (
     HEADER_SIZE,
@@ -30,7 +31,11 @@ from codes import (
     atomic_file,
     remove_stale_temps,
 )
-from codes.indexing import DeltaOp, EncodedIndex, apply_delta, encode_entries
+
+# Building and merging load numpy (codes.indexing); opening and reading an index must not, so
+# ``passkiosk verify --data`` stays light: they are imported where a file is built.
+if TYPE_CHECKING:
+    from codes.indexing import DeltaOp, EncodedIndex
 
 _READ_CHUNK = 1 << 20
 
@@ -51,9 +56,22 @@ def write_index_file(path: str | os.PathLike[str], content: EncodedIndex) -> Non
         raise RevocationFileError(f"writing revocation index {target} failed: {exc}") from exc
 
 
+def write_index_with(path: str | os.PathLike[str], write: Callable[[BinaryIO], None]) -> None:
+    """Write an index to ``path`` atomically through ``write(file)`` (a streamed encoder)."""
+    target = Path(path)
+    remove_stale_temps(target)
+    try:
+        with atomic_file(target) as f:
+            write(f)
+    except OSError as exc:
+        raise RevocationFileError(f"writing revocation index {target} failed: {exc}") from exc
+
+
 def build_index_file(path: str | os.PathLike[str], entries: Iterable[RevocationEntry], *,
                      version: int = 0) -> None:
     """Build an index from entries and write it atomically to ``path``."""
+    from codes.indexing import encode_entries
+
     write_index_file(path, encode_entries(entries, version=version))
 
 
@@ -189,6 +207,8 @@ def apply_delta_file(path: str | os.PathLike[str], ops: Iterable[DeltaOp], *,
     were open on the old file keep working until closed. One writer at a time: concurrent
     appliers would each swap in their own result (the caller serialises, e.g. the sync loop).
     """
+    from codes.indexing import apply_delta
+
     old = open_index_file(path, verify=False)
     content: EncodedIndex | None = None
     try:
@@ -211,4 +231,5 @@ __all__ = [
     "open_index_file",
     "verify_index_file",
     "write_index_file",
+    "write_index_with",
 ]

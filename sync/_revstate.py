@@ -18,23 +18,17 @@ from __future__ import annotations
 
 import contextlib
 import mmap
+import os
 from pathlib import Path
-
-import numpy as np
-import numpy.typing as npt
 
 from codes import (
     HEADER_SIZE,
     DeviceError,
-    EntryKind,
     IndexHeader,
-    RevocationEntry,
     RevocationIndex,
-    Severity,
     TokenError,
     write_atomic,
 )
-from codes.indexing import DeltaOp, EntryColumns, Put, RemoveKey, encode_columns
 from codes.wire import HEADER, ListHeader, decode_header
 from sync._revfile import (
     FileIdentity,
@@ -42,6 +36,7 @@ from sync._revfile import (
     open_index_file,
     verify_index_file,
     write_index_file,
+    write_index_with,
 )
 
 INDEX_FILE = "revocations.pkridx"
@@ -51,43 +46,6 @@ _MAX_CHECKED_BYTES = 256
 # A delta is applied record by record in Python; the service caps what it publishes as a delta
 # (KEEP_DELTAS) and a bigger jump takes the full snapshot, so 5 M records is a safe ceiling.
 MAX_DELTA_RECORDS = 5_000_000
-
-
-RECORD_DTYPE = np.dtype([("type", "u1"), ("status", "u1"), ("key", "V16"), ("since", ">i8")])
-_CMP_DTYPE = np.dtype([("type", "u1"), ("status", "u1"), ("k0", ">u8"), ("k1", ">u8"),
-                       ("since", ">i8")])
-
-
-def decode_records(data: bytes | memoryview, header: ListHeader,
-                   *, delta: bool) -> npt.NDArray[np.void]:
-    """The record array after the header, with every field checked (sorted, unique, in range)."""
-    body = np.frombuffer(data, dtype=RECORD_DTYPE, count=header.count, offset=HEADER.size)
-    if header.count == 0:
-        return body
-    if int(body["type"].max()) > 2:
-        raise TokenError("malformed", f"expected record type 0..2, got {int(body['type'].max())}")
-    status = body["status"]
-    tokens = body["type"] == EntryKind.TOKEN
-    if np.any(tokens & (status != Severity.REVOKED) & (status != Severity.GREEN)) or \
-            np.any(~tokens & (status == Severity.REVOKED)) or int(status.max()) > 3:
-        raise TokenError("malformed", "expected token records with status revoked/removed and "
-                                      "subject/card records with yellow/red/removed")
-    if not delta and np.any(status == Severity.GREEN):
-        raise TokenError("malformed", "expected no 'removed' records in a full snapshot")
-    if np.any(body["since"] < 0):
-        raise TokenError("malformed", "expected since >= 0 in every record")
-    # Sorted and unique by (type, key): view the key as two big-endian u64 so the check is a
-    # vectorised lexicographic comparison of each record with the next (no copies of the keys).
-    if header.count >= 2:
-        cmp = np.frombuffer(data, dtype=_CMP_DTYPE, count=header.count, offset=HEADER.size)
-        t, k0, k1 = cmp["type"], cmp["k0"], cmp["k1"]
-        ok = (t[:-1] < t[1:]) | ((t[:-1] == t[1:]) & (
-            (k0[:-1] < k0[1:]) | ((k0[:-1] == k0[1:]) & (k1[:-1] < k1[1:]))))
-        if not bool(ok.all()):
-            bad = int(np.argmin(ok))
-            raise TokenError("malformed", "expected records sorted by (type, key) and unique; "
-                                          f"record {bad + 1} is not after record {bad}")
-    return body
 
 
 def _read_wire(path: Path, *, kind: str, expect_version: int) -> tuple[mmap.mmap, ListHeader]:
@@ -140,6 +98,9 @@ class RevocationState:
     def open(self) -> RevocationIndex:
         """The current index, memory-mapped (a RevocationView); empty if never synced."""
         if not self.path.exists():
+            # Never synced (rare): building even an empty index loads numpy.
+            from codes.indexing import encode_columns
+
             return RevocationIndex(encode_columns(version=0).to_bytes())
         return open_index_file(self.path, checked=self._checked())
 
@@ -161,36 +122,34 @@ class RevocationState:
         write_atomic(self.checked_path, identity.to_text().encode("ascii"))
 
     def install_full(self, wire: Path, *, expect_version: int) -> None:
-        """Replace the index with a full snapshot (vectorised: 10 M records in seconds)."""
-        buf, header = _read_wire(wire, kind="full", expect_version=expect_version)
-        cols: dict[EntryKind, EntryColumns] = {}
+        """Replace the index with a full snapshot, streamed (``sync._revwire``)."""
+        from sync._revwire import encode_snapshot
+
         try:
-            rec = decode_records(memoryview(buf), header, delta=False)
-            # Records are sorted by type: each type is one slice (a view, no copy); only the
-            # columns the index needs are copied out, and the map is released before the build.
-            bounds = np.searchsorted(rec["type"], [0, 1, 2, 3]).tolist()
-            for t in EntryKind:
-                sel = rec[bounds[t]:bounds[t + 1]]
-                keys = np.ascontiguousarray(sel["key"]).view(np.uint8).reshape(-1, 16)
-                if t is EntryKind.TOKEN:
-                    cols[t] = EntryColumns(keys)
-                else:
-                    cols[t] = EntryColumns(keys, sel["status"].astype(np.uint8),
-                                           sel["since"].astype(np.int64))
-                del sel
-            del rec
+            fd = os.open(wire, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError as exc:
+            raise DeviceError(f"opening list snapshot {wire} failed: {exc}") from exc
+        try:
+            size = os.fstat(fd).st_size
+            if size < HEADER.size:
+                raise TokenError("malformed", f"expected a PKRL file of at least {HEADER.size} "
+                                              f"bytes, got {size}")
+            header = decode_header(os.pread(fd, HEADER.size, 0), total_size=size)
+            if header.kind != "full" or header.version != expect_version:
+                raise TokenError("malformed", f"expected a full list of version "
+                                              f"{expect_version}, got a {header.kind} list of "
+                                              f"version {header.version}")
+            self.directory.mkdir(parents=True, exist_ok=True)
+            write_index_with(self.path, lambda out: encode_snapshot(fd, header, out))
         finally:
-            _close(buf)
-        encoded = encode_columns(cols[EntryKind.TOKEN], cols[EntryKind.SUBJECT],
-                                 cols[EntryKind.CARD], version=header.version)
-        del cols
-        self.directory.mkdir(parents=True, exist_ok=True)
-        write_index_file(self.path, encoded)
-        del encoded
+            os.close(fd)
         self._check_installed()
 
     def apply_delta(self, wire: Path, *, expect_version: int) -> None:
         """Apply one delta to the current index; the result replaces it atomically."""
+        from codes.indexing import encode_columns
+        from sync._revwire import decode_records, delta_ops
+
         buf, header = _read_wire(wire, kind="delta", expect_version=expect_version)
         try:
             if header.count > MAX_DELTA_RECORDS:
@@ -200,7 +159,7 @@ class RevocationState:
             if header.base != current:
                 raise TokenError("malformed", f"expected a delta based on version {current}, "
                                               f"got base {header.base}")
-            ops = _delta_ops(decode_records(memoryview(buf), header, delta=True))
+            ops = delta_ops(decode_records(memoryview(buf), header, delta=True))
         finally:
             _close(buf)
         if not self.path.exists():
@@ -208,19 +167,6 @@ class RevocationState:
             write_index_file(self.path, encode_columns(version=0))
         apply_delta_file(self.path, ops, version=header.version).close()
         self._check_installed()
-
-
-def _delta_ops(rec: npt.NDArray[np.void]) -> list[DeltaOp]:
-    ops: list[DeltaOp] = []
-    for t, status, key, since in zip(rec["type"].tolist(), rec["status"].tolist(),
-                                     rec["key"].tolist(), rec["since"].tolist(), strict=True):
-        kind = EntryKind(t)
-        ops.append(RemoveKey(kind, key))
-        if status == Severity.REVOKED:
-            ops.append(Put(RevocationEntry(kind, key)))
-        elif status != Severity.GREEN:
-            ops.append(Put(RevocationEntry(kind, key, Severity(status), since)))
-    return ops
 
 
 __all__ = ["CHECKED_FILE", "INDEX_FILE", "RevocationState"]

@@ -8,7 +8,7 @@ import pytest
 from codes import EntryKind, Outcome, Severity, TokenError, Verdict
 from codes.wire import HEADER, decode_header, encode_header, encode_records
 from sync._lists import ListState, apply_stale_policy
-from sync._revstate import decode_records
+from sync._revwire import decode_records
 
 K1, K2 = bytes(range(16)), bytes(range(1, 17))
 
