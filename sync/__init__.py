@@ -78,15 +78,16 @@ __all__ = [
 # stay quick, so these names are imported on first access (PEP 562).
 if TYPE_CHECKING:
     from sync._background import background_sync
+    from sync._kiosklists import KioskLists
     from sync._lists import DEFAULT_MAX_AGE, ListState, apply_stale_policy
-    from sync._pull import KioskLists, PullResult, SyncError, pull
+    from sync._pull import PullResult, SyncError, pull
     from sync._verifier import SyncedVerifier
 
 _LAZY = {
     "DEFAULT_MAX_AGE": "sync._lists",
     "ListState": "sync._lists",
     "apply_stale_policy": "sync._lists",
-    "KioskLists": "sync._pull",
+    "KioskLists": "sync._kiosklists",
     "PullResult": "sync._pull",
     "SyncError": "sync._pull",
     "pull": "sync._pull",

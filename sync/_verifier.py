@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Protocol
 
 from codes import RevocationIndex, TrustStore, Verdict, lookup_card, lookup_id, verify
+from sync._kiosklists import KioskLists
 from sync._lists import DEFAULT_MAX_AGE, ListState, apply_stale_policy
-from sync._pull import KioskLists
 
 
 class PresentedCard(Protocol):

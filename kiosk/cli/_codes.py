@@ -80,8 +80,12 @@ def _load_sources(args: argparse.Namespace, *, trust: bool) -> _Sources:
 def _load_synced(args: argparse.Namespace, *, trust: bool) -> _Sources:
     """Trust and revocation state of a synced kiosk folder, on that kiosk's trusted clock."""
     # The synced-list readers live in sync; only this option needs them, so plain
-    # `verify --trust-list` does not pay for loading them.
-    from sync import DEFAULT_MAX_AGE, KioskLists, Store, TrustedClock
+    # `verify --trust-list` does not pay for loading them. Their own modules, not the TUF client
+    # or the index builder: this path loads no tuf, urllib3 or numpy.
+    from sync._clock import TrustedClock
+    from sync._kiosklists import KioskLists
+    from sync._lists import DEFAULT_MAX_AGE
+    from sync._store import Store
 
     if getattr(args, "trust_list", None) is not None or args.revocation is not None:
         raise UsageError("expected either --data DIR or --trust-list/--revocation files, not both")
@@ -158,7 +162,7 @@ def lookup_command(args: argparse.Namespace) -> int:
         v = lookup_card(args.card_serial, src.revocation, src.now)
         key, value = "ch", v.card_hash
     if src.lists is not None:
-        from sync import apply_stale_policy
+        from sync._lists import apply_stale_policy
 
         # An old list cannot prove "no record" (the site config sets how old is old).
         v = apply_stale_policy(v, src.lists, src.now, src.max_age)
