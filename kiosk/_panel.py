@@ -178,7 +178,9 @@ def _label(name: str, parent: QWidget, px: int = STAFF_TEXT_PX, bold: bool = Fal
 
 
 class StaffPanel(QWidget):
-    """The staff panel. See the module docstring; the signals carry what staff asked for."""
+    """The staff panel. See the module docstring; the signals carry what staff asked for.
+
+    ``exit_confirm_ms``: how long the exit button waits for its second tap."""
 
     configSaved = Signal(KioskConfig)
     syncRequested = Signal()
@@ -188,7 +190,9 @@ class StaffPanel(QWidget):
     exitRequested = Signal()
     closed = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, parent: QWidget | None = None, *, exit_confirm_ms: int = EXIT_CONFIRM_MS
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("staffPanel")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
@@ -199,7 +203,7 @@ class StaffPanel(QWidget):
         self._exit_armed = False
         self._exit_timer = QTimer(self)
         self._exit_timer.setSingleShot(True)
-        self._exit_timer.setInterval(EXIT_CONFIRM_MS)
+        self._exit_timer.setInterval(exit_confirm_ms)
         self._exit_timer.timeout.connect(self._disarm_exit)
 
         # Header: title, site and gate, the two page buttons, close.
