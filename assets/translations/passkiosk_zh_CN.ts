@@ -379,112 +379,112 @@
     <message>
         <location filename="../../kiosk/_proxy.py" line="54"/>
         <source>%1 of 18 characters entered</source>
-        <translation type="unfinished"></translation>
+        <translation>已输入 %1 位，共 18 位</translation>
     </message>
     <message>
         <location filename="../../kiosk/_proxy.py" line="55"/>
         <source>The first two digits are not a province code, please check</source>
-        <translation type="unfinished"></translation>
+        <translation>前两位不是省份代码，请核对</translation>
     </message>
     <message>
         <location filename="../../kiosk/_proxy.py" line="58"/>
         <source>Digits 7 to 14 are not a real birth date, please check</source>
-        <translation type="unfinished"></translation>
+        <translation>第 7 至 14 位不是有效的出生日期，请核对</translation>
     </message>
     <message>
         <location filename="../../kiosk/_proxy.py" line="61"/>
         <source>The last character does not match, please check the number</source>
-        <translation type="unfinished"></translation>
+        <translation>最后一位校验码不对，请核对</translation>
     </message>
     <message>
         <location filename="../../kiosk/_proxy.py" line="64"/>
         <source>This is not a valid ID number, please check</source>
-        <translation type="unfinished"></translation>
+        <translation>这不是有效的身份证号码，请核对</translation>
     </message>
     <message>
         <location filename="../../kiosk/_proxy.py" line="66"/>
         <source>The last character should be X</source>
-        <translation type="unfinished"></translation>
+        <translation>最后一位应为 X</translation>
     </message>
     <message>
         <location filename="../../kiosk/_proxy.py" line="67"/>
         <source>The last character should be a digit</source>
-        <translation type="unfinished"></translation>
+        <translation>最后一位应为数字</translation>
     </message>
     <message>
         <location filename="../../kiosk/_proxy.py" line="68"/>
         <source>X can only be the last character</source>
-        <translation type="unfinished"></translation>
+        <translation>X 只能是最后一位</translation>
     </message>
     <message>
         <location filename="../../kiosk/_proxy.py" line="69"/>
         <source>All 18 characters are entered</source>
-        <translation type="unfinished"></translation>
+        <translation>18 位已输入完毕</translation>
     </message>
     <message>
         <location filename="../../kiosk/_proxy.py" line="70"/>
         <source>The number looks right: press Next</source>
-        <translation type="unfinished"></translation>
+        <translation>号码格式正确，请按“下一步”</translation>
     </message>
     <message>
         <location filename="../../kiosk/_proxy_view.py" line="49"/>
         <source>Helping someone? First show who you are</source>
-        <translation type="unfinished"></translation>
+        <translation>代人查询？请先确认您的身份</translation>
     </message>
     <message>
         <location filename="../../kiosk/_proxy_view.py" line="50"/>
         <source>Type the ID number of the person you help</source>
-        <translation type="unfinished"></translation>
+        <translation>请输入被代查人的身份证号码</translation>
     </message>
     <message>
         <location filename="../../kiosk/_proxy_view.py" line="51"/>
         <source>Look up this number?</source>
-        <translation type="unfinished"></translation>
+        <translation>查询这个号码吗？</translation>
     </message>
     <message>
         <location filename="../../kiosk/_proxy_view.py" line="52"/>
         <source>Too many lookups</source>
-        <translation type="unfinished"></translation>
+        <translation>查询太频繁</translation>
     </message>
     <message>
         <location filename="../../kiosk/_proxy_view.py" line="54"/>
         <source>Tap your own ID card on the reader, or ask staff to enter the PIN</source>
-        <translation type="unfinished"></translation>
+        <translation>请在读卡器上刷您本人的身份证，或请工作人员输入密码</translation>
     </message>
     <message>
         <location filename="../../kiosk/_proxy_view.py" line="57"/>
         <source>Helper: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>代查人：%1</translation>
     </message>
     <message>
         <location filename="../../kiosk/_proxy_view.py" line="58"/>
         <source>Too many lookups, please try again in %1 seconds</source>
-        <translation type="unfinished"></translation>
+        <translation>查询太频繁，请 %1 秒后再试</translation>
     </message>
     <message>
         <location filename="../../kiosk/_proxy_view.py" line="59"/>
         <source>Staff PIN</source>
-        <translation type="unfinished"></translation>
+        <translation>工作人员密码</translation>
     </message>
     <message>
         <location filename="../../kiosk/_proxy_view.py" line="60"/>
         <source>Next</source>
-        <translation type="unfinished"></translation>
+        <translation>下一步</translation>
     </message>
     <message>
         <location filename="../../kiosk/_proxy_view.py" line="61"/>
         <source>Look up</source>
-        <translation type="unfinished"></translation>
+        <translation>查询</translation>
     </message>
     <message>
         <location filename="../../kiosk/_proxy_view.py" line="62"/>
         <source>Change the number</source>
-        <translation type="unfinished"></translation>
+        <translation>返回修改</translation>
     </message>
     <message>
         <location filename="../../kiosk/_proxy_view.py" line="63"/>
         <source>Cancel</source>
-        <translation type="unfinished"></translation>
+        <translation>取消</translation>
     </message>
 </context>
 <context>
@@ -492,12 +492,12 @@
     <message>
         <location filename="../../kiosk/_keypad.py" line="31"/>
         <source>Clear</source>
-        <translation type="unfinished"></translation>
+        <translation>清空</translation>
     </message>
     <message>
         <location filename="../../kiosk/_keypad.py" line="32"/>
         <source>Delete</source>
-        <translation type="unfinished"></translation>
+        <translation>删除</translation>
     </message>
 </context>
 <context>
@@ -765,37 +765,37 @@
     <message>
         <location filename="../../kiosk/_pin.py" line="149"/>
         <source>Staff: enter the PIN</source>
-        <translation type="unfinished"></translation>
+        <translation>工作人员：请输入密码</translation>
     </message>
     <message>
         <location filename="../../kiosk/_pin.py" line="150"/>
         <source>Checking…</source>
-        <translation type="unfinished"></translation>
+        <translation>正在核对…</translation>
     </message>
     <message>
         <location filename="../../kiosk/_pin.py" line="151"/>
         <source>Wrong PIN. Tries left before a lockout: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>密码错误，还可再试 %1 次</translation>
     </message>
     <message>
         <location filename="../../kiosk/_pin.py" line="152"/>
         <source>Too many wrong PINs. Try again in %1 seconds</source>
-        <translation type="unfinished"></translation>
+        <translation>密码错误次数过多，请 %1 秒后再试</translation>
     </message>
     <message>
         <location filename="../../kiosk/_pin_view.py" line="39"/>
         <source>OK</source>
-        <translation type="unfinished"></translation>
+        <translation>确定</translation>
     </message>
     <message>
         <location filename="../../kiosk/_pin_view.py" line="40"/>
         <source>Cancel</source>
-        <translation type="unfinished"></translation>
+        <translation>取消</translation>
     </message>
     <message>
         <location filename="../../kiosk/_pin_view.py" line="41"/>
         <source>Type the PIN, then press OK</source>
-        <translation type="unfinished"></translation>
+        <translation>输入密码后按“确定”</translation>
     </message>
 </context>
 </TS>
