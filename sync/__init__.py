@@ -12,29 +12,6 @@ The record and list formats it shares with the service are in ``codes.wire``.
 
 from typing import TYPE_CHECKING
 
-from sync._clock import ROLLBACK_TOLERANCE_S, ClockReading, TrustedClock, assess_clock
-from sync._devicekey import DeviceKey, device_public_key, load_or_create_device_key
-from sync._push import PushError, PushResult, push_pending
-from sync._revfile import (
-    RevocationFileError,
-    apply_delta_file,
-    build_index_file,
-    open_index_file,
-    write_index_file,
-)
-from sync._scheduler import SyncScheduler, SyncStatus, backoff_delay
-from sync._store import (
-    AuditChainReport,
-    AuditEntry,
-    RecordCounts,
-    SiteConfig,
-    Store,
-    StoreError,
-    kv_get_in,
-    kv_set_in,
-    resolve_data_dir,
-)
-
 __all__ = [
     "DEFAULT_MAX_AGE",
     "ROLLBACK_TOLERANCE_S",
@@ -74,26 +51,54 @@ __all__ = [
     "write_index_file",
 ]
 
-# The pull side loads tuf, securesystemslib and numpy (~0.6 s); `from sync import Store` must
-# stay quick, so these names are imported on first access (PEP 562).
+# Every name is imported on first access (PEP 562): the pull side loads tuf, securesystemslib
+# and numpy (~0.6 s), the push side http.client; a one-shot `passkiosk verify --data` or
+# `from sync import Store` loads only the module it names.
 if TYPE_CHECKING:
     from sync._background import background_sync
+    from sync._clock import ROLLBACK_TOLERANCE_S, ClockReading, TrustedClock, assess_clock
+    from sync._devicekey import DeviceKey, device_public_key, load_or_create_device_key
     from sync._kiosklists import KioskLists
     from sync._lists import DEFAULT_MAX_AGE, ListState, apply_stale_policy
     from sync._pull import PullResult, SyncError, pull
+    from sync._push import PushError, PushResult, push_pending
+    from sync._revfile import (
+        RevocationFileError,
+        apply_delta_file,
+        build_index_file,
+        open_index_file,
+        write_index_file,
+    )
+    from sync._scheduler import SyncScheduler, SyncStatus, backoff_delay
+    from sync._store import (
+        AuditChainReport,
+        AuditEntry,
+        RecordCounts,
+        SiteConfig,
+        Store,
+        StoreError,
+        kv_get_in,
+        kv_set_in,
+        resolve_data_dir,
+    )
     from sync._verifier import SyncedVerifier
 
-_LAZY = {
-    "DEFAULT_MAX_AGE": "sync._lists",
-    "ListState": "sync._lists",
-    "apply_stale_policy": "sync._lists",
-    "KioskLists": "sync._kiosklists",
-    "PullResult": "sync._pull",
-    "SyncError": "sync._pull",
-    "pull": "sync._pull",
-    "background_sync": "sync._background",
-    "SyncedVerifier": "sync._verifier",
+_MODULES = {
+    "sync._background": ["background_sync"],
+    "sync._clock": ["ROLLBACK_TOLERANCE_S", "ClockReading", "TrustedClock", "assess_clock"],
+    "sync._devicekey": ["DeviceKey", "device_public_key", "load_or_create_device_key"],
+    "sync._kiosklists": ["KioskLists"],
+    "sync._lists": ["DEFAULT_MAX_AGE", "ListState", "apply_stale_policy"],
+    "sync._pull": ["PullResult", "SyncError", "pull"],
+    "sync._push": ["PushError", "PushResult", "push_pending"],
+    "sync._revfile": ["RevocationFileError", "apply_delta_file", "build_index_file",
+                      "open_index_file", "write_index_file"],
+    "sync._scheduler": ["SyncScheduler", "SyncStatus", "backoff_delay"],
+    "sync._store": ["AuditChainReport", "AuditEntry", "RecordCounts", "SiteConfig", "Store",
+                    "StoreError", "kv_get_in", "kv_set_in", "resolve_data_dir"],
+    "sync._verifier": ["SyncedVerifier"],
 }
+_LAZY = {name: module for module, names in _MODULES.items() for name in names}
 
 
 def __getattr__(name: str) -> object:
