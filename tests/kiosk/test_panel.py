@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
@@ -27,6 +28,7 @@ from kiosk._wedge import WedgeFilter
 from sync import Store
 
 ROOT = Path(__file__).resolve().parents[2]
+W = TypeVar("W", bound=QWidget)
 SAVED = KioskConfig(site="GZ South", gate="3", service_url="https://pass.example.cn/kiosk",
                     readers=ReadersConfig(camera="0"))
 STATUS = M.PanelStatus(
@@ -58,22 +60,18 @@ def panel(qtbot: QtBot) -> Iterator[StaffPanel]:
     yield p
 
 
-def child(panel: QWidget, kind: type, name: str) -> QWidget:
+def child(panel: QWidget, kind: type[W], name: str) -> W:
     found = panel.findChild(kind, name)
     assert isinstance(found, kind), name
     return found
 
 
 def button(panel: StaffPanel, name: str) -> QPushButton:
-    b = child(panel, QPushButton, name)
-    assert isinstance(b, QPushButton)
-    return b
+    return child(panel, QPushButton, name)
 
 
 def label(panel: StaffPanel, name: str) -> str:
-    w = child(panel, QLabel, name)
-    assert isinstance(w, QLabel)
-    return w.text()
+    return child(panel, QLabel, name).text()
 
 
 def tap(panel: StaffPanel, name: str, times: int = 1) -> None:
@@ -82,9 +80,7 @@ def tap(panel: StaffPanel, name: str, times: int = 1) -> None:
 
 
 def url_field(panel: StaffPanel) -> QLineEdit:
-    field = child(panel, QLineEdit, "serviceUrl")
-    assert isinstance(field, QLineEdit)
-    return field
+    return child(panel, QLineEdit, "serviceUrl")
 
 
 # Taps → signals ---------------------------------------------------------------------------
@@ -304,10 +300,9 @@ def test_sizes_at_both_screen_sizes(
     assert len(targets) >= (8 if page == "status" else 16)
     for c in targets:
         assert c.width() >= TOUCH_TARGET_PX and c.height() >= TOUCH_TARGET_PX, c.objectName()
-    for c in shown:
-        if isinstance(c, QPushButton) and c.text():
-            # The words fit on the button.
-            assert c.fontMetrics().horizontalAdvance(c.text()) <= c.width(), c.objectName()
+    for b in (c for c in shown if isinstance(c, QPushButton) and c.text()):
+        # The words fit on the button.
+        assert b.fontMetrics().horizontalAdvance(b.text()) <= b.width(), b.objectName()
 
 
 def test_every_colour_pair_reaches_7_to_1(panel: StaffPanel) -> None:
