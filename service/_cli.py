@@ -17,10 +17,11 @@ point, so a kiosk installed without the service simply has no ``service`` subcom
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from codes import DeviceError, EntryKind, Kind, Severity, TokenError, parse_time
 from service._httpconfig import HttpConfig
 from service._ledger import enroll_kiosk
 from service._printcard import render_offline_card
+from service._publish_lock import file_publish_lock, pg_publish_lock
 from service._state import ServiceState
 
 _STATUS = {"green": 0, "yellow": 1, "red": 2}
@@ -234,12 +236,35 @@ def _revoke(args: argparse.Namespace) -> int:
 
 
 def _publish(args: argparse.Namespace) -> int:
-    with _state(args) as st:
-        res = st.publish(now=_now(args))
-        print(json.dumps({"list_version": res.version, "delta_records": res.delta_records,
-                          "full_records": res.full_records, "versions": st.repo.versions(),
-                          "counts": st.counts()}))
+    # Timers on several hosts may start this at once: one publishes, the others skip (the
+    # winner ships everything pending). Exit 0 either way; the JSON says which.
+    with _publish_lock(args) as mine:
+        if not mine:
+            print(json.dumps({"skipped": "another publisher holds the publish lock"}))
+            return 0
+        with _state(args) as st:
+            res = st.publish(now=_now(args))
+            print(json.dumps({"list_version": res.version, "delta_records": res.delta_records,
+                              "full_records": res.full_records,
+                              "versions": st.repo.versions(), "counts": st.counts()}))
     return 0
+
+
+@contextlib.contextmanager
+def _publish_lock(args: argparse.Namespace) -> Iterator[bool]:
+    url: str | None = getattr(args, "db", None)
+    if url and url.startswith(("postgresql://", "postgres://")):
+        import psycopg  # only a PostgreSQL deployment needs it
+
+        try:
+            conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
+        except psycopg.Error as e:
+            raise DeviceError(f"publish lock: expected to reach PostgreSQL, got {e}") from e
+        with conn, pg_publish_lock(conn) as mine:
+            yield mine
+    else:
+        with file_publish_lock(_data(args)) as mine:
+            yield mine
 
 
 def _rotate_key(args: argparse.Namespace) -> int:

@@ -1,0 +1,113 @@
+"""Publishing: one publisher at a time (file lock, PostgreSQL advisory lock), and the TUF
+repository served as plain static files by nginx with no service process behind it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from codes import EntryKind, Kind, Outcome, Severity
+from service import ServiceState
+from service import main as service_main
+from service._publish_lock import ADVISORY_KEY, file_publish_lock, pg_publish_lock
+from sync import SyncedVerifier
+from tests.sync.servicekit import make_id18, new_service, now, sync_kiosk
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Iterator[ServiceState]:
+    st = new_service(tmp_path / "svc")
+    yield st
+    st.close()
+
+
+def test_a_second_publisher_skips_while_the_first_holds_the_lock(
+        service: ServiceState, capsys: pytest.CaptureFixture[str]) -> None:
+    data = service.data_dir
+    before = service.list_version()
+    with file_publish_lock(data) as mine:
+        assert mine
+        assert service_main(["publish", "--data", str(data)]) == 0
+        assert "skipped" in json.loads(capsys.readouterr().out)
+        assert service.list_version() == before
+    assert service_main(["publish", "--data", str(data)]) == 0
+    assert json.loads(capsys.readouterr().out)["list_version"] == before + 1
+
+
+def test_the_lock_is_held_by_another_process_not_just_another_handle(tmp_path: Path) -> None:
+    code = ("import sys, pathlib; from service._publish_lock import file_publish_lock\n"
+            "with file_publish_lock(pathlib.Path(sys.argv[1])) as mine:\n"
+            "    print(mine, flush=True); sys.stdin.readline()\n")
+    child = subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], cwd=ROOT,
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None and child.stdin is not None
+        assert child.stdout.readline().strip() == "True"
+        with file_publish_lock(tmp_path) as mine:
+            assert not mine
+        child.stdin.write("\n")
+        child.stdin.flush()
+        assert child.wait(timeout=30) == 0
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait(timeout=30)
+    with file_publish_lock(tmp_path) as mine:  # released when its holder ended
+        assert mine
+
+
+@pytest.mark.postgres
+def test_the_advisory_lock_admits_one_session_at_a_time(pg_url: str) -> None:
+    psycopg = pytest.importorskip("psycopg")
+    with psycopg.connect(pg_url, autocommit=True) as a, \
+            psycopg.connect(pg_url, autocommit=True) as b:
+        with pg_publish_lock(a) as first:
+            assert first
+            with pg_publish_lock(b) as second:
+                assert not second
+        with pg_publish_lock(b) as again:
+            assert again
+    # A publisher that dies holding the lock leaves none behind: its session ends with it.
+    dying = psycopg.connect(pg_url, autocommit=True)
+    assert dying.execute("SELECT pg_try_advisory_lock(%s)", (ADVISORY_KEY,)).fetchone()[0]
+    with psycopg.connect(pg_url, autocommit=True) as c:
+        with pg_publish_lock(c) as mine:
+            assert not mine
+        dying.close()
+        with pg_publish_lock(c) as mine:
+            assert mine
+
+
+@pytest.mark.postgres
+def test_kiosks_sync_from_the_static_tree_served_by_nginx(service: ServiceState,
+                                                          tmp_path: Path) -> None:
+    from tests.service.nginxfixture import Nginx
+
+    repo = service.data_dir / "repo"
+    token = service.issue(id18=make_id18(1), name="张三明", status=0, kind=Kind.PHONE,
+                          proxy=False, now=now())
+    # No service process at all: the upstream is a closed port, the metadata and targets are
+    # nginx's own static files.
+    with Nginx(["127.0.0.1:9"], static={"/metadata/": repo / "metadata",
+                                        "/targets/": repo / "targets"}) as lb:
+        first = sync_kiosk(tmp_path / "kiosk", lb.url, service)
+        service.revoke(EntryKind.TOKEN, bytes.fromhex(token.cti), Severity.REVOKED, now=now())
+        assert service_main(["publish", "--data", str(service.data_dir)]) == 0
+        service.repo.rotate_key("timestamp", now=datetime.now(UTC))
+        second = sync_kiosk(tmp_path / "kiosk", lb.url, service)
+    assert second.state.revocation_version == first.state.revocation_version + 1
+    verifier = SyncedVerifier(tmp_path / "kiosk", clock=now)
+    try:
+        v = verifier.check_code(token.text)
+    finally:
+        verifier.close()
+    assert (v.outcome, v.reason) == (Outcome.DENY, "revoked_token")
+
