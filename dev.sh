@@ -3,6 +3,7 @@
 #   ./dev.sh demo    install everything, start the kiosk demo (virtual screen + screenshots if no display)
 #   ./dev.sh test    install everything, run the quality gates and the whole test suite
 #   ./dev.sh setup   install only
+#   ./dev.sh loadtest [ARGS]  10,000 simulated kiosks against PostgreSQL + nginx + two replicas
 set -euo pipefail
 cd "$(dirname "$0")"
 here=$PWD
@@ -78,5 +79,6 @@ case "$cmd" in
   setup) install_system; install_python ;;
   test)  install_system; install_python; run_tests "$@" ;;
   demo)  install_system; install_python; run_demo "$@" ;;
-  *) echo "usage: $0 demo|test|setup"; exit 2 ;;
+  loadtest) install_system; install_python; "$venv/bin/python" bench/loadtest.py "$@" ;;
+  *) echo "usage: $0 demo|test|setup|loadtest"; exit 2 ;;
 esac
