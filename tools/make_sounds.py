@@ -83,14 +83,14 @@ def earcon(outcome: Outcome) -> Samples:
     person who hears only low or only high frequencies well:
 
     pass       rising C5 -> G5, bell-like                 short-long    0.45 s
-    attention  two steady D5 tones                        long, long    0.58 s
+    attention  two steady E5 tones                        long, long    0.58 s
     deny       three low buzzes at 185 Hz                 3 x short     0.55 s
     invalid    two quick C6 blips                         2 x very short 0.20 s
     """
     if outcome is Outcome.PASS:
         parts = [_note(523.25, 0.15, BELL, 0.25), _silence(0.03), _note(783.99, 0.27, BELL, 0.3)]
     elif outcome is Outcome.ATTENTION:
-        parts = [_note(587.33, 0.22, SOFT, 2.0), _silence(0.14), _note(587.33, 0.22, SOFT, 2.0)]
+        parts = [_note(659.26, 0.22, SOFT, 2.0), _silence(0.14), _note(659.26, 0.22, SOFT, 2.0)]
     elif outcome is Outcome.DENY:
         pulse = _note(185.0, 0.13, BUZZ, 10.0)
         parts = [pulse, _silence(0.08), pulse, _silence(0.08), pulse]

@@ -1,0 +1,62 @@
+"""Runs a SoundPlayer in its own process (QtMultimedia picks its audio backend once, at start).
+
+    python -m tests.kiosk._sound_child VOLUME ACTION [ACTION ...]
+
+An action is ``verdict:<outcome>:<reason>:<language>`` or ``prompt:<name>:<language>``. Each
+action after the first starts as soon as the previous one's first file starts playing, so it
+interrupts it. Prints one JSON object per line: ``{"available": ...}``, then ``{"played": name}``
+per file started and ``{"finished": true}``; exits when the last action has finished (or at
+once when there is no audio output), with status 3 after 20 s.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from PySide6.QtCore import QCoreApplication, QTimer
+
+from codes import Outcome
+from kiosk._sound import SoundPlayer
+
+
+def emit(**event: object) -> None:
+    print(json.dumps(event), flush=True)
+
+
+def main(argv: list[str]) -> int:
+    app = QCoreApplication(argv[:1])
+    player = SoundPlayer(volume=int(argv[1]))
+    actions = list(argv[2:])
+    emit(available=player.available)
+
+    def run_next() -> None:
+        kind, *args = actions.pop(0).split(":")
+        if kind == "verdict":
+            player.play_verdict(Outcome(args[0]), args[1], args[2])
+        else:
+            player.play_prompt(args[0], args[1])
+
+    def on_played(name: str) -> None:
+        emit(played=name)
+        if actions:
+            run_next()
+
+    def on_finished() -> None:
+        emit(finished=True)
+        if not actions:
+            app.quit()
+
+    player.played.connect(on_played)
+    player.finished.connect(on_finished)
+    run_next()
+    if not player.available:
+        while actions:
+            run_next()  # silent: each returns at once, none raises or warns
+        return 0
+    QTimer.singleShot(20_000, lambda: app.exit(3))
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,344 @@
+"""Kiosk sound: which files each verdict plays (pure), the files themselves (reproducible,
+distinct earcons), and proof that the player plays them: a real PulseAudio null sink whose
+monitor is recorded while a verdict plays, and a kiosk without any audio output that stays
+silent and quiet."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import wave
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from codes import REASONS, Outcome
+from kiosk._sound_plan import (
+    EARCONS,
+    LANGUAGES,
+    PROMPTS,
+    SPOKEN,
+    SoundPlanError,
+    all_files,
+    prompt_file,
+    verdict_files,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+SOUNDS = ROOT / "assets" / "sounds"
+GENERATOR = ROOT / "tools" / "make_sounds.py"
+Samples = npt.NDArray[np.float64]
+
+
+def read_wav(path: Path) -> tuple[Samples, int]:
+    with wave.open(str(path), "rb") as w:
+        assert (w.getnchannels(), w.getsampwidth()) == (1, 2), w.getparams()
+        raw = w.readframes(w.getnframes())
+        return np.frombuffer(raw, dtype="<i2").astype(np.float64) / 32768.0, w.getframerate()
+
+
+# The plan (pure) ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("outcome", list(Outcome))
+def test_every_verdict_plays_its_earcon_then_an_existing_line(outcome: Outcome,
+                                                              language: str) -> None:
+    for reason in sorted(REASONS):
+        earcon, line = verdict_files(outcome, reason, language)
+        assert earcon == f"earcon_{outcome.value}.wav"
+        assert line.startswith(f"{language}/")
+        assert (SOUNDS / earcon).is_file()
+        assert (SOUNDS / line).is_file(), line
+
+
+def test_a_pass_always_says_go_through_whatever_the_reason() -> None:
+    # Site policy may let an amber reason pass: the voice follows the outcome, not the reason.
+    for reason in ("ok", "no_record", "status_yellow", "stale_data"):
+        assert verdict_files(Outcome.PASS, reason, "zh_CN") == ("earcon_pass.wav",
+                                                                "zh_CN/pass.wav")
+
+
+def test_reasons_worth_saying_have_their_own_line() -> None:
+    assert verdict_files(Outcome.INVALID, "card_removed", "zh_HK")[1] == "zh_HK/card_removed.wav"
+    assert verdict_files(Outcome.INVALID, "expired", "en")[1] == "en/code_expired.wav"
+    assert verdict_files(Outcome.INVALID, "malformed", "zh_CN")[1] == "zh_CN/not_a_pass_code.wav"
+    assert verdict_files(Outcome.DENY, "revoked_token", "en")[1] == "en/code_withdrawn.wav"
+    # Without a line of its own the outcome speaks.
+    assert verdict_files(Outcome.DENY, "status_red", "en")[1] == "en/see_staff.wav"
+    assert verdict_files(Outcome.ATTENTION, "stale_data", "en")[1] == "en/wait_for_staff.wav"
+    assert verdict_files(Outcome.INVALID, "bad_signature", "en")[1] == "en/try_again.wav"
+
+
+@pytest.mark.parametrize(("call", "expected"), [
+    (lambda: verdict_files(Outcome.PASS, "ok", "fr"), "expected a kiosk language"),
+    (lambda: verdict_files(Outcome.PASS, "because", "en"), "expected a verdict reason"),
+    (lambda: prompt_file("hello", "en"), "expected a prompt name"),
+    (lambda: prompt_file("pass", "zh_TW"), "got 'zh_TW'"),
+])
+def test_unknown_names_are_refused_saying_what_was_expected(call: object,
+                                                            expected: str) -> None:
+    assert callable(call)
+    with pytest.raises(SoundPlanError, match=expected):
+        call()
+
+
+def test_every_prompt_is_written_in_every_language() -> None:
+    for name in PROMPTS:
+        assert set(SPOKEN[name]) == set(LANGUAGES), name
+        assert all(SPOKEN[name][lang].strip() for lang in LANGUAGES), name
+
+
+def test_the_sounds_folder_holds_exactly_the_planned_files() -> None:
+    found = {p.relative_to(SOUNDS).as_posix() for p in SOUNDS.rglob("*") if p.is_file()}
+    assert found == set(all_files())
+
+
+def test_the_plan_loads_no_qt() -> None:
+    # A fresh interpreter: this test process may have loaded Qt for other tests already.
+    code = ("import sys, kiosk._sound_plan\n"
+            "print([m for m in sys.modules if 'PySide6' in m])")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, cwd=ROOT, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+# The files ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Shape:
+    """An earcon as a listener tells it apart: its first pitch and its rhythm."""
+
+    first_pitch_hz: float
+    bursts: tuple[float, ...]  # length of each sounding part, seconds
+
+
+def shape(samples: Samples, rate: int) -> Shape:
+    frame = rate // 100  # 10 ms: longer than one period of the lowest earcon note
+    peaks = np.abs(samples[: len(samples) // frame * frame]).reshape(-1, frame).max(axis=1)
+    loud = np.concatenate([[False], peaks > 0.05, [False]]).astype(np.int8)
+    starts = np.flatnonzero(np.diff(loud) == 1)
+    ends = np.flatnonzero(np.diff(loud) == -1)
+    bursts = tuple(round(float(e - s) * frame / rate, 2) for s, e in zip(starts, ends, strict=True))
+    first = samples[starts[0] * frame:starts[0] * frame + int(0.06 * rate)]
+    spectrum = np.abs(np.fft.rfft(first * np.hanning(len(first)), 8 * len(first)))
+    return Shape(float(np.argmax(spectrum) * rate / (8 * len(first))), bursts)
+
+
+def test_earcons_are_short_and_differ_in_pitch_and_in_rhythm() -> None:
+    shapes = {}
+    for outcome, name in EARCONS.items():
+        samples, rate = read_wav(SOUNDS / name)
+        assert rate == 44_100
+        assert len(samples) / rate <= 0.8, name
+        shapes[outcome] = shape(samples, rate)
+    pitches = sorted(s.first_pitch_hz for s in shapes.values())
+    # At least a major third (26 %) between any two first pitches.
+    assert all(b / a > 1.25 for a, b in itertools.pairwise(pitches)), shapes
+    rhythms = [tuple(round(b / 0.05) for b in s.bursts) for s in shapes.values()]
+    assert len(set(rhythms)) == len(rhythms), shapes
+    assert len(shapes[Outcome.DENY].bursts) == 3, shapes  # the buzz pattern
+    assert shapes[Outcome.DENY].first_pitch_hz < 250, shapes  # low
+
+
+def test_voice_prompts_are_16_khz_mono_speech() -> None:
+    for language in LANGUAGES:
+        for name in PROMPTS:
+            samples, rate = read_wav(SOUNDS / prompt_file(name, language))
+            assert rate == 16_000
+            assert 0.3 < len(samples) / rate < 8, (language, name)
+            assert np.sqrt(np.mean(samples**2)) > 0.05, (language, name)
+
+
+needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None,
+                                  reason="espeak-ng is not installed (dev.sh installs it)")
+
+
+def run_generator(out: Path, *args: str) -> str:
+    done = subprocess.run([sys.executable, str(GENERATOR), "--out", str(out), *args],
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@needs_espeak
+def test_the_generator_reproduces_the_shipped_files_byte_for_byte(tmp_path: Path) -> None:
+    run_generator(tmp_path)
+    tag = b"passkiosk tools/make_sounds.py"
+    compared = 0
+    for name in all_files():
+        shipped = (SOUNDS / name).read_bytes()
+        if tag in shipped:  # a recorded replacement is not the generator's to reproduce
+            assert (tmp_path / name).read_bytes() == shipped, name
+            compared += 1
+    assert compared > 0
+
+
+@needs_espeak
+def test_the_generator_keeps_a_recorded_replacement(tmp_path: Path) -> None:
+    recorded = tmp_path / "zh_HK" / "pass.wav"
+    recorded.parent.mkdir()
+    with wave.open(str(recorded), "wb") as w:  # a "recording": plain WAV, no generator tag
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16_000)
+        w.writeframes(b"\x10\x00" * 16_000)
+    before = recorded.read_bytes()
+    assert "kept recorded zh_HK/pass.wav" in run_generator(tmp_path)
+    assert recorded.read_bytes() == before
+    run_generator(tmp_path, "--force")
+    assert recorded.read_bytes() == (SOUNDS / "zh_HK" / "pass.wav").read_bytes()
+
+
+# The player, in its own process -----------------------------------------------------------------
+
+
+def run_player(env: dict[str, str], volume: int, *actions: str) -> tuple[list[object], str]:
+    done = subprocess.run([sys.executable, "-m", "tests.kiosk._sound_child", str(volume),
+                           *actions], capture_output=True, text=True, timeout=120, cwd=ROOT,
+                          env=env, check=False)
+    assert done.returncode == 0, (done.returncode, done.stdout, done.stderr)
+    events: list[object] = [json.loads(line) for line in done.stdout.splitlines()]
+    return events, done.stderr
+
+
+def test_without_an_audio_output_the_player_is_silent_and_quiet(tmp_path: Path) -> None:
+    conf = tmp_path / "client.conf"
+    conf.write_text("autospawn = no\n")
+    env = {**os.environ, "PULSE_SERVER": f"unix:{tmp_path}/no-such-socket",
+           "PULSE_CLIENTCONFIG": str(conf), "XDG_RUNTIME_DIR": str(tmp_path)}
+    events, stderr = run_player(env, 80, "verdict:deny:status_red:zh_HK",
+                                "verdict:pass:ok:en", "prompt:idle_help:zh_CN")
+    assert events == [{"available": False}]
+    # Qt says once at start that there is no server; nothing per sound played.
+    assert "QSoundEffect" not in stderr, stderr
+    assert stderr.count("\n") <= 6, stderr
+
+
+@dataclass
+class Pulse:
+    """A PulseAudio daemon with one null sink ``pk``, private to the test."""
+
+    env: dict[str, str]
+    root: Path
+
+    def record(self, volume: int, *actions: str) -> tuple[list[object], Samples]:
+        """Runs the player while recording ``pk.monitor``; the events and the samples (16 kHz)."""
+        raw = self.root / "monitor.raw"
+        with raw.open("wb") as out:
+            parec = subprocess.Popen(
+                ["parec", "-d", "pk.monitor", "--raw", "--format=s16le", "--rate=16000",
+                 "--channels=1", "--latency-msec=20"], stdout=out, env=self.env)
+            try:
+                # The null sink's monitor streams silence continuously: wait for the first bytes.
+                wait_for(lambda: raw.stat().st_size > 3200, "parec to start recording")
+                events, _ = run_player(self.env, volume, *actions)
+                size = raw.stat().st_size
+                wait_for(lambda: raw.stat().st_size > size + 16_000, "the recording's tail")
+            finally:
+                parec.send_signal(signal.SIGINT)
+                parec.wait(timeout=10)
+        data = np.frombuffer(raw.read_bytes()[: raw.stat().st_size // 2 * 2], dtype="<i2")
+        return events, data.astype(np.float64) / 32768.0
+
+
+def wait_for(condition: object, what: str, timeout: float = 15.0) -> None:
+    assert callable(condition)
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.05)
+
+
+@pytest.fixture(scope="module")
+def pulse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pulse]:
+    for tool in ("pulseaudio", "parec", "pactl"):
+        if shutil.which(tool) is None:
+            pytest.skip(f"{tool} is not installed (dev.sh installs pulseaudio pulseaudio-utils)")
+    root = tmp_path_factory.mktemp("pulse")
+    runtime = root / "runtime"
+    runtime.mkdir(mode=0o700)
+    socket = runtime / "native"
+    script = root / "kiosk.pa"
+    script.write_text(
+        "load-module module-null-sink sink_name=pk\n"
+        f"load-module module-native-protocol-unix socket={socket} auth-anonymous=1\n"
+        "set-default-sink pk\n"
+    )
+    client = root / "client.conf"
+    client.write_text("autospawn = no\n")
+    env = {**os.environ, "HOME": str(root), "XDG_RUNTIME_DIR": str(runtime),
+           "PULSE_SERVER": f"unix:{socket}", "PULSE_CLIENTCONFIG": str(client)}
+    # -n: no default.pa (only our script); as root the daemon warns and runs (no --system needed
+    # for a private socket); it never exits on idle while the tests wait between players.
+    log = (root / "pulseaudio.log").open("wb")
+    daemon = subprocess.Popen(
+        ["pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1", "--use-pid-file=no",
+         "--disallow-exit", "-F", str(script)], env=env, stdout=log, stderr=log)
+    try:
+        def ready() -> bool:
+            if daemon.poll() is not None:
+                raise AssertionError((root / "pulseaudio.log").read_text())
+            return subprocess.run(["pactl", "info"], env=env, capture_output=True,
+                                  timeout=10, check=False).returncode == 0
+        wait_for(ready, "pulseaudio to accept clients")
+        yield Pulse(env, root)
+    finally:
+        daemon.terminate()
+        daemon.wait(timeout=10)
+        log.close()
+
+
+def loudest_window_rms(samples: Samples, rate: int = 16_000) -> float:
+    window = rate // 20
+    usable = len(samples) // window * window
+    frames = samples[:usable].reshape(-1, window)
+    return float(np.sqrt(np.mean(frames**2, axis=1)).max())
+
+
+def test_a_verdict_comes_out_of_the_speaker_earcon_first(pulse: Pulse) -> None:
+    events, samples = pulse.record(80, "verdict:pass:ok:zh_CN")
+    assert events == [{"available": True}, {"played": "earcon_pass.wav"},
+                      {"played": "zh_CN/pass.wav"}, {"finished": True}]
+    assert loudest_window_rms(samples) > 0.02
+    # The first sound out is the pass earcon: its first note is C5 (523 Hz).
+    onset = int(np.flatnonzero(np.abs(samples) > 0.01)[0])
+    first = samples[onset + 160:onset + 160 + 1600]  # 10 ms in, 100 ms long
+    spectrum = np.abs(np.fft.rfft(first * np.hanning(len(first)), 16_000))
+    assert abs(float(np.argmax(spectrum)) - 523.25) < 15
+
+
+def test_volume_zero_plays_the_same_files_in_silence(pulse: Pulse) -> None:
+    events, samples = pulse.record(0, "verdict:pass:ok:zh_CN")
+    assert events == [{"available": True}, {"played": "earcon_pass.wav"},
+                      {"played": "zh_CN/pass.wav"}, {"finished": True}]
+    assert len(samples) > 16_000
+    assert float(np.abs(samples).max()) < 0.001
+
+
+def test_a_new_verdict_interrupts_the_one_playing(pulse: Pulse) -> None:
+    events, samples = pulse.record(80, "verdict:deny:status_red:zh_HK",
+                                   "verdict:invalid:card_removed:en")
+    # The deny's spoken line never starts: the invalid verdict cut in during its earcon.
+    assert events == [{"available": True}, {"played": "earcon_deny.wav"},
+                      {"played": "earcon_invalid.wav"}, {"played": "en/card_removed.wav"},
+                      {"finished": True}]
+    assert loudest_window_rms(samples) > 0.02
+
+
+def test_a_prompt_plays_alone(pulse: Pulse) -> None:
+    events, _ = pulse.record(80, "prompt:idle_help:zh_HK")
+    assert events == [{"available": True}, {"played": "zh_HK/idle_help.wav"}, {"finished": True}]
