@@ -126,7 +126,7 @@ class Keypad(QWidget):
         """The button for ``key`` (``"0"``–``"9"``, ``"X"``, :data:`DELETE`, :data:`CLEAR`)."""
         return self._keys[key]
 
-    def keys(self) -> list[str]:
+    def key_names(self) -> list[str]:
         return list(self._keys)
 
     def minimumSizeHint(self) -> QSize:
@@ -140,11 +140,15 @@ class Keypad(QWidget):
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
             self._retranslate()
+            self._fit(self.height())
         super().changeEvent(event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
+        self._fit(event.size().height())
+        super().resizeEvent(event)
+
+    def _fit(self, height: int) -> None:
         # Key faces at about 40 % of a key's height (48 px at 1280x800, 64 px at 1920x1080).
-        px = scaled(event.size().height(), 0.08, 40)
+        px = scaled(height, 0.08, 40)
         for key, button in self._keys.items():
             button.setFont(font(px if key != CLEAR else px * 3 // 4, bold=True))
-        super().resizeEvent(event)

@@ -205,17 +205,20 @@ class PinPage(QWidget):
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
             self._refresh()
+            self._fit(self.height())  # the font family follows the language
         super().changeEvent(event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
-        h = event.size().height()
+        self._fit(event.size().height())
+        super().resizeEvent(event)
+
+    def _fit(self, h: int) -> None:
         self.title.setFont(font(scaled(h, 0.055), bold=True))
         self.title_english.setFont(font(scaled(h, 0.04)))
         self.dots.setFont(font(scaled(h, 0.07), bold=True))
         self.message.setFont(font(scaled(h, 0.045)))
         for button in (self.ok, self.cancel):
             button.setFont(font(scaled(h, 0.045), bold=True))
-        super().resizeEvent(event)
 
 
 class PinChecker(QObject):

@@ -296,10 +296,14 @@ class ProxyLookupPage(QWidget):
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
             self._refresh()
+            self._fit(self.height())  # the font family follows the language
         super().changeEvent(event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
-        h = event.size().height()
+        self._fit(event.size().height())
+        super().resizeEvent(event)
+
+    def _fit(self, h: int) -> None:
         self.title.setFont(font(scaled(h, 0.055), bold=True))
         for label in (self.title_english, self.helper):
             label.setFont(font(scaled(h, 0.04)))
@@ -310,4 +314,3 @@ class ProxyLookupPage(QWidget):
         for button in self.findChildren(QPushButton):
             if button.parent() is not self.keypad:
                 button.setFont(font(scaled(h, 0.045), bold=True))
-        super().resizeEvent(event)

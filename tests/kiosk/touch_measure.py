@@ -1,0 +1,44 @@
+"""Measure a shown page the way the senior-friendly rules are written (kiosk._style): every
+visible text at least 32 px, every button at least 96x96 px, every text/background pair one of
+kiosk._style's pairs and at least 7:1. Label backgrounds are read from the rendered page."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint
+from PySide6.QtGui import QFontInfo, QPalette
+from PySide6.QtWidgets import QLabel, QPushButton, QWidget
+
+from kiosk import _style
+
+STYLE_PAIRS = {(fg.lower(), bg.lower()) for _, fg, bg in _style.pairs()}
+
+
+def problems(page: QWidget, min_text_px: int = _style.PUBLIC_TEXT_PX) -> list[str]:
+    """What breaks the rules on ``page`` as it is shown now (empty when nothing does)."""
+    out: list[str] = []
+    image = page.grab().toImage()
+    ratio = image.devicePixelRatio()
+    widgets = [w for w in page.findChildren(QWidget) if w.isVisible()]
+    texts = [w for w in widgets if isinstance(w, QLabel | QPushButton) and w.text()]
+    if not texts:
+        return ["no visible text at all"]
+    for w in texts:
+        name = f"{type(w).__name__} {w.objectName()!r} ({w.text()[:20]!r})"
+        px = QFontInfo(w.font()).pixelSize()
+        if px < min_text_px or w.font().pixelSize() < min_text_px:
+            out.append(f"{name}: text {px} px < {min_text_px}")
+        fg = w.palette().color(w.foregroundRole()).name()
+        if isinstance(w, QPushButton):
+            bg = w.palette().color(QPalette.ColorRole.Button).name()
+            if w.width() < _style.TOUCH_TARGET_PX or w.height() < _style.TOUCH_TARGET_PX:
+                out.append(f"{name}: {w.width()}x{w.height()} < {_style.TOUCH_TARGET_PX}")
+        else:
+            corner = w.mapTo(page, QPoint(1, 1))
+            bg = image.pixelColor(int(corner.x() * ratio), int(corner.y() * ratio)).name()
+            if not w.wordWrap() and w.fontMetrics().horizontalAdvance(w.text()) > w.width():
+                out.append(f"{name}: text wider than its {w.width()} px")
+        if (fg, bg) not in STYLE_PAIRS:
+            out.append(f"{name}: colours {fg} on {bg} are not a kiosk._style pair")
+        elif _style.contrast(fg, bg) < _style.MIN_CONTRAST:
+            out.append(f"{name}: contrast {_style.contrast(fg, bg):.2f} < 7")
+    return out
