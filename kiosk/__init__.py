@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from kiosk._bridge import ReaderBridge
     from kiosk._controller import KioskController, Verifier
     from kiosk._run import Kiosk, RunOptions
+    from kiosk._sound import SoundPlayer
     from kiosk._verifier import RecordingVerifier
     from kiosk._wedge import WedgeFilter
     from kiosk._wedge_detect import WedgeDetector
@@ -28,6 +29,7 @@ _LAZY = {
     "ReaderBridge": "kiosk._bridge",
     "RecordingVerifier": "kiosk._verifier",
     "RunOptions": "kiosk._run",
+    "SoundPlayer": "kiosk._sound",
     "Verifier": "kiosk._controller",
     "WedgeDetector": "kiosk._wedge_detect",
     "WedgeFilter": "kiosk._wedge",
@@ -53,6 +55,7 @@ __all__ = [
     "ReaderBridge",
     "RecordingVerifier",
     "RunOptions",
+    "SoundPlayer",
     "Verifier",
     "WedgeDetector",
     "WedgeFilter",
