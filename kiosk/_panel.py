@@ -21,8 +21,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import QCoreApplication, QEvent, QLocale, Qt, QTimer, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QCoreApplication, QEvent, QLocale, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QResizeEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QGridLayout,
@@ -56,11 +56,18 @@ def _language() -> str:
     return "en" if name.startswith("en") else name
 
 
-def _font(px: int = STAFF_TEXT_PX, bold: bool = False) -> QFont:
+def _set_font(widget: QWidget, px: int = STAFF_TEXT_PX, bold: bool = False) -> None:
+    """Give ``widget`` its type size at 1280x800; larger screens scale it up (``resizeEvent``)."""
     font = QFont(font_family(_language()))
     font.setPixelSize(px)
     font.setBold(bold)
-    return font
+    widget.setFont(font)
+    widget.setProperty(_BASE_PX, px)
+
+
+_BASE_PX = "basePx"
+# The panel is laid out for the smallest kiosk screen; on a larger one its type grows with it.
+_BASE_SIZE = (1280, 800)
 
 
 def _style_sheet() -> str:
@@ -93,8 +100,15 @@ class _Button(QPushButton):
         if role:
             self.setProperty("role", role)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.setMinimumSize(TOUCH_TARGET_PX, TOUCH_TARGET_PX)
-        self.setFont(_font(bold=True))
+        _set_font(self, bold=True)
+
+    # Through the size hints, not setMinimumSize: a fixed minimum would let a layout squeeze
+    # the button below its words.
+    def sizeHint(self) -> QSize:
+        return super().sizeHint().expandedTo(QSize(TOUCH_TARGET_PX, TOUCH_TARGET_PX))
+
+    def minimumSizeHint(self) -> QSize:
+        return super().minimumSizeHint().expandedTo(QSize(TOUCH_TARGET_PX, TOUCH_TARGET_PX))
 
 
 class _Choice(QWidget):
@@ -157,7 +171,7 @@ class _Stepper(QWidget):
         self.value = QLabel(self)
         self.value.setObjectName(f"{name}_value")
         self.value.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.value.setFont(_font(32, bold=True))
+        _set_font(self.value, 32, bold=True)
         self.value.setMinimumWidth(120)
         self.minus.clicked.connect(lambda: self.stepped.emit(-1))
         self.plus.clicked.connect(lambda: self.stepped.emit(1))
@@ -172,7 +186,7 @@ class _Stepper(QWidget):
 def _label(name: str, parent: QWidget, px: int = STAFF_TEXT_PX, bold: bool = False) -> QLabel:
     label = QLabel(parent)
     label.setObjectName(name)
-    label.setFont(_font(px, bold))
+    _set_font(label, px, bold)
     label.setWordWrap(True)
     return label
 
@@ -307,7 +321,7 @@ class StaffPanel(QWidget):
         self.language.set_labels(dict(M.LANGUAGE_NAMES))
         self.service_url = QLineEdit(page)
         self.service_url.setObjectName("serviceUrl")
-        self.service_url.setFont(_font())
+        _set_font(self.service_url)
         self.service_url.setMinimumHeight(TOUCH_TARGET_PX)
         self.service_url.setMaxLength(512)
         self.save_button = _Button("save", page)
@@ -329,7 +343,8 @@ class StaffPanel(QWidget):
             g = QGridLayout()
             g.setHorizontalSpacing(16)
             g.setVerticalSpacing(8)
-            g.setColumnStretch(1, 1)
+            g.setColumnStretch(0, 1)
+            g.setColumnStretch(1, 2)
             labels = []
             for r, (name, widget) in enumerate(rows):
                 label = _label(name, page)
@@ -510,6 +525,17 @@ class StaffPanel(QWidget):
         self.site_gate.setText(staff_text(M.SITE_GATE, self._config.site, self._config.gate))
         self._show_draft()
         self._show_status()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        size = event.size()
+        scale = max(1.0, min(size.width() / _BASE_SIZE[0], size.height() / _BASE_SIZE[1]))
+        for w in self.findChildren(QWidget):
+            base = w.property(_BASE_PX)
+            if isinstance(base, int):
+                font = w.font()
+                font.setPixelSize(round(base * scale))
+                w.setFont(font)
+        super().resizeEvent(event)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
