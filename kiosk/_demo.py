@@ -12,10 +12,11 @@ import base64
 import hashlib
 import json
 import os
+import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -23,12 +24,17 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 import codes
 from codes import Kind, RevocationView, TrustStore, Verdict
-from kiosk._controller import KioskController
-from kiosk._gate import GateTimings, Phase
+from codes.wire import record_from_verdict
+from kiosk._config import KioskConfig
+from kiosk._flow import GateFlow
+from kiosk._gateapp import GateApp, StatusSources
+from kiosk._panel_model import ListInfo
 from readers import CardPresented
+from sync import SiteConfig, Store
 
 DEMO_ISSUER = "CN-44"
 DEMO_CARD_SERIAL = "8A3F1C0077E2D145"
+DEMO_PIN = "246810"  # the demo's staff PIN (a real kiosk's is set at setup)
 
 
 def _with_check(id17: str) -> str:
@@ -100,8 +106,8 @@ class DemoVerifier:
     """Verifies against the demo data with the wall clock as ``now``.
 
     A real ID-card read takes about a second (the card is held ~2 s); the simulated one waits
-    ``card_read_s`` so the "reading" screen is seen. ``card_released`` lets the headless run hold
-    a read open until it has photographed the reading screen at every size.
+    ``card_read_s`` so the "reading" screen is seen. ``card_released`` and ``code_released`` let
+    the headless run hold a read open until it has photographed the reading screen at every size.
     """
 
     def __init__(
@@ -112,8 +118,11 @@ class DemoVerifier:
         self._card_read_s = card_read_s
         self.card_released = threading.Event()
         self.card_released.set()
+        self.code_released = threading.Event()
+        self.code_released.set()
 
     def check_code(self, text: str) -> Verdict:
+        self.code_released.wait(timeout=30)
         return codes.verify(text, self._data.trust, self._data.revocation, int(self._clock()))
 
     def check_card(self, card: CardPresented) -> Verdict:
@@ -128,15 +137,37 @@ class DemoVerifier:
         return codes.lookup_id(id18, self._data.revocation, int(self._clock()))
 
 
-# What each on-screen demo button does: (object name, label, action on the controller).
-def demo_actions(data: DemoData) -> list[tuple[str, str, Callable[[KioskController], None]]]:
+class RecordingDemoVerifier:
+    """Writes an entry record for every demo verdict into the demo's store, as the real kiosk
+    does, so the staff panel's counts and export show real numbers."""
+
+    def __init__(self, inner: DemoVerifier, store: Store, site: str, gate: str) -> None:
+        self._inner, self._store, self._site, self._gate = inner, store, site, gate
+
+    def _record(self, verdict: Verdict) -> Verdict:
+        self._store.add_record(record_from_verdict(verdict, at=int(time.time()),
+                                                   site=self._site, gate=self._gate))
+        return verdict
+
+    def check_code(self, text: str) -> Verdict:
+        return self._record(self._inner.check_code(text))
+
+    def check_card(self, card: CardPresented) -> Verdict:
+        return self._record(self._inner.check_card(card))
+
+    def check_id(self, id18: str) -> Verdict:
+        return self._record(replace(self._inner.check_id(id18), proxy=True))
+
+
+# What each on-screen demo button does: (object name, label, action on the gate flow).
+def demo_actions(data: DemoData) -> list[tuple[str, str, Callable[[GateFlow], None]]]:
     from kiosk import _words as W
 
-    def code(key: str) -> Callable[[KioskController], None]:
-        return lambda c: c.present_code(data.tokens[key])
+    def code(key: str) -> Callable[[GateFlow], None]:
+        return lambda f: f.code(data.tokens[key])
 
-    def card(c: KioskController) -> None:
-        c.present_card(CardPresented(serial=DEMO_CARD_SERIAL, source="demo"))
+    def card(f: GateFlow) -> None:
+        f.card(CardPresented(serial=DEMO_CARD_SERIAL, source="demo"))
 
     broken = data.tokens["phone"][:-12]  # a torn / partly covered code
     return [
@@ -145,89 +176,78 @@ def demo_actions(data: DemoData) -> list[tuple[str, str, Callable[[KioskControll
         ("demoPrinted", W.DEMO_PRINTED, code("printed")),
         ("demoYellow", W.DEMO_YELLOW, code("yellow")),
         ("demoRed", W.DEMO_RED, code("red")),
-        ("demoBroken", W.DEMO_BROKEN, lambda c: c.present_code(broken)),
+        ("demoBroken", W.DEMO_BROKEN, lambda f: f.code(broken)),
     ]
+
+
+def build_demo(*, headless: bool, language: str | None, data_dir: Path) -> tuple[GateApp, DemoData,
+                                                                                 DemoVerifier]:
+    """The real gate app over demo data, in ``data_dir`` (a fresh folder)."""
+    from kiosk import _words as W
+    from kiosk._app import system_language
+
+    store = Store(data_dir)
+    config = KioskConfig(site="DEMO", gate="3", language=language or system_language())
+    store.save_site_config(SiteConfig(site_id=config.site, gate_id=config.gate))
+    store.set_staff_pin(DEMO_PIN)
+    data = DemoData(int(time.time()))
+    verifier = DemoVerifier(data, card_read_s=0.0 if headless else 0.8)
+    gate = GateApp(
+        config,
+        store=store,
+        verifier=RecordingDemoVerifier(verifier, store, config.site, config.gate),
+        data_dir=data_dir,
+        config_path=None,
+        status=StatusSources(
+            lists=lambda: (ListInfo("revocation", 1, 120.0),),
+            readers=lambda: ("demo ✓",),
+            last_sync=lambda: "DEMO",
+        ),
+        headless=headless,
+        sound=not headless,
+    )
+    window = gate.window
+    for name, label, action in demo_actions(data):
+        button = window.add_demo_button(name, label)
+        button.clicked.connect(lambda _=False, a=action: a(gate.flow))
+    window.strip.site.setProperty("phrase", W.DEMO_SITE)
+    window.strip.site.setText(gate.languages.translate(W.CONTEXT, W.DEMO_SITE))
+    window.strip.readers.setText(gate.languages.translate(W.CONTEXT, W.DEMO_READERS))
+    window.set_freshness(120.0, 24 * 3600)
+    return gate, data, verifier
 
 
 def run_demo(
     *,
     headless: bool,
     screenshots: Path | None,
-    language: str,
+    language: str | None,
     windowed: bool,
 ) -> int:
-    from PySide6.QtCore import QEventLoop, QTimer
-
-    from kiosk._app import application, install_language
     from kiosk._wedge import WedgeFilter
-    from kiosk._window import KioskWindow
 
-    app = application(headless=headless)
-    install_language(app, language)
-    data = DemoData(int(time.time()))
-    timings = GateTimings() if not headless else GateTimings(pass_hold_s=60, alert_hold_s=60)
-    verifier = DemoVerifier(data, card_read_s=0.0 if headless else 0.8)
-    controller = KioskController(verifier, timings)
-    window = KioskWindow()
-    controller.stateChanged.connect(window.show_state)
-    window.page.touched.connect(controller.dismiss)
-    actions = demo_actions(data)
-    for name, label, action in actions:
-        button = window.add_demo_button(name, label)
-        button.clicked.connect(lambda _=False, a=action: a(controller))
-    # A USB scanner gun types the code: the wedge filter turns its keystroke bursts into scans.
-    wedge = WedgeFilter(app)
-    app.installEventFilter(wedge)
-    wedge.scanned.connect(controller.present_code)
-    window.strip.site.setText("DEMO · 广州南站 · 3号闸机")
-    window.strip.set_freshness(120.0, 24 * 3600)
-    window.strip.readers.setText("身份证读卡器 ✓  摄像头 ✓")
+    with tempfile.TemporaryDirectory(prefix="passkiosk-demo-") as tmp:
+        gate, data, verifier = build_demo(headless=headless, language=language,
+                                          data_dir=Path(tmp))
+        # A USB scanner gun types the code: the wedge filter turns its keystroke bursts into scans.
+        wedge = WedgeFilter(gate.app)
+        gate.app.installEventFilter(wedge)
+        wedge.scanned.connect(gate.flow.code)
+        try:
+            if not headless:
+                if windowed:
+                    gate.window.resize(1280, 800)
+                    gate.window.show()
+                else:
+                    gate.window.show_kiosk()
+                return gate.app.exec()
+            assert screenshots is not None
+            from kiosk._demo_walk import walk
 
-    if not headless:
-        if windowed:
-            window.resize(1280, 800)
-            window.show()
-        else:
-            window.showFullScreen()
-        rc = app.exec()
-        controller.shutdown()
-        return rc
-
-    assert screenshots is not None
-    screenshots.mkdir(parents=True, exist_ok=True)
-    window.show()
-
-    def settle(until: Callable[[], bool], limit_s: float = 10.0) -> None:
-        deadline = time.monotonic() + limit_s
-        while not until() and time.monotonic() < deadline:
-            loop = QEventLoop()
-            QTimer.singleShot(20, loop.quit)
-            loop.exec()
-
-    def shoot(step: str) -> None:
-        for w, h in ((1920, 1080), (1280, 800)):
-            window.resize(w, h)
-            settle(lambda: False, 0.15)  # let layouts and fonts follow the new size
-            path = screenshots / f"{step}-{w}x{h}.png"
-            window.grab().save(str(path))
-
-    shoot("01-idle")
-    steps = [("card", "02-card-reading", "03-card-pass")] + [
-        (key, None, f"{i:02d}-{key}") for i, key in enumerate(
-            ("phone", "printed", "yellow", "red", "broken"), start=4)
-    ]
-    by_key = {name.removeprefix("demo").lower(): action for name, _, action in actions}
-    for key, reading_step, verdict_step in steps:
-        controller.dismiss()
-        if reading_step:
-            verifier.card_released.clear()
-        by_key[key](controller)
-        if reading_step:
-            shoot(reading_step)
-            verifier.card_released.set()
-        settle(lambda: controller.state.phase is Phase.VERDICT)
-        shoot(verdict_step)
-    controller.shutdown()
-    print(os.fspath(screenshots.resolve()))
-    return 0
-
+            walk(gate, data, verifier, screenshots)
+            print(os.fspath(screenshots.resolve()))
+            return 0
+        finally:
+            gate.app.removeEventFilter(wedge)
+            gate.close()
+            gate.store.close()

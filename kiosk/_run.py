@@ -17,23 +17,23 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from codes import DeviceError
-from kiosk._app import Languages, application, second_language, system_language
+from kiosk import _panel_model as M
+from kiosk._app import system_language
 from kiosk._bridge import ReaderBridge
 from kiosk._config import (
     KioskConfig,
     ReadersConfig,
-    VerdictPolicy,
     default_config_path,
     load_config,
     save_config,
 )
-from kiosk._controller import KioskController
-from kiosk._gate import GateState, GateTimings, Phase
+from kiosk._gateapp import GateApp, StatusSources
+from kiosk._panel import staff_text
+from kiosk._panel_model import ListInfo
 from kiosk._verifier import RecordingVerifier
 from kiosk._wedge import WedgeFilter
-from kiosk._window import KioskWindow
-from kiosk._words import availability, readers_line
-from readers import CardPresented, CardReader, Health, ReaderStatus
+from kiosk._words import HEALTH_MARK, availability, readers_line
+from readers import CardReader, Health, ReaderStatus
 from sync import (
     SiteConfig,
     Store,
@@ -63,15 +63,6 @@ class RunOptions:
     sam_port: str | None = None
     camera: str | None = None
     scanner_port: str | None = None
-
-
-def timings_for(policy: VerdictPolicy) -> GateTimings:
-    return GateTimings(
-        pass_hold_s=policy.pass_hold_s,
-        alert_hold_s=policy.alert_hold_s,
-        ack_required=policy.ack_required,
-        amber_may_pass=policy.amber_may_pass,
-    )
 
 
 def resolve_config(opts: RunOptions) -> tuple[Path, KioskConfig]:
@@ -135,15 +126,12 @@ class _SyncRelay(QObject):
 
 
 class Kiosk:
-    """The assembled kiosk: window, gate controller, readers and background sync."""
+    """The assembled kiosk: the gate app over the data folder, its readers and background sync."""
 
     def __init__(self, opts: RunOptions) -> None:
         from sync import background_sync
 
-        self.app = application()
         self.config_path, cfg = resolve_config(opts)
-        self.config = cfg
-        self.languages = Languages(self.app, cfg.language)
         self.data_dir = opts.data_dir
         self.store = Store(opts.data_dir)
         self.site = site = sync_site_config(self.store, cfg)
@@ -158,41 +146,45 @@ class Kiosk:
         self.verifier = RecordingVerifier(
             self._synced, self.store, site=cfg.site, gate=cfg.gate, clock=now
         )
-        self.controller = controller = KioskController(self.verifier, timings_for(cfg.policy))
-        self.window = window = KioskWindow(self.languages.translate)
-        window.set_policy(controller.timings)
-        window.set_language(self.languages.current, second_language(self.languages.current))
-        self.languages.changed.connect(
-            lambda lang: window.set_language(lang, second_language(lang))
+        self._last_sync: SyncStatus | None = None
+        self.gate = gate = GateApp(
+            cfg,
+            store=self.store,
+            verifier=self.verifier,
+            data_dir=opts.data_dir,
+            config_path=self.config_path,
+            status=StatusSources(lists=self._lists, readers=self._readers_lines,
+                                 last_sync=self._last_sync_text),
         )
-        controller.stateChanged.connect(self._on_state)
-        controller.readFailed.connect(self._on_read_failed)
-        window.page.touched.connect(controller.dismiss)
-        window.page.languageChosen.connect(self.languages.set_language)
-        window.strip.site.setText(f"{cfg.site} · {cfg.gate}")
+        self.app, self.window, self.controller = gate.app, gate.window, gate.controller
+        self.flow = flow = gate.flow
+        self.controller.readFailed.connect(self._on_read_failed)
+        flow.syncRequested.connect(self.sync_now)
+        flow.readerTestRequested.connect(self.test_readers)
 
         self.bridge = bridge = ReaderBridge()
-        bridge.cardPresented.connect(self._on_card)
-        bridge.cardRemoved.connect(lambda _event: controller.card_removed())
-        bridge.codeScanned.connect(self._on_code)
+        bridge.cardPresented.connect(flow.card)
+        bridge.cardRemoved.connect(lambda _event: self.controller.card_removed())
+        bridge.codeScanned.connect(flow.code)
         self._health: dict[str, Health] = {}
+        self._details: dict[str, str] = {}
         self._card_sources: set[str] = set()
         self._code_sources: set[str] = set()
         self._storage_ok = True
         bridge.statusChanged.connect(self._on_reader_status)
         self.wedge = WedgeFilter(self.app)
         self.app.installEventFilter(self.wedge)
-        self.wedge.scanned.connect(self._on_code)
+        self.wedge.scanned.connect(flow.code)
 
         self._show_freshness()
-        self._freshness_timer = QTimer(window)
+        self._freshness_timer = QTimer(self.window)
         self._freshness_timer.timeout.connect(self._show_freshness)
         self._freshness_timer.start(30_000)
 
         self.scheduler: SyncScheduler | None = None
         if cfg.service_url:
             self._relay = _SyncRelay()
-            self._relay.status.connect(lambda _s: self._show_freshness())
+            self._relay.status.connect(self._on_sync_status)
             self.scheduler = background_sync(
                 opts.data_dir, self.store, cfg.service_url, on_status=self._relay.status.emit
             )
@@ -214,9 +206,24 @@ class Kiosk:
 
     def sync_now(self) -> None:
         """Staff asked for a sync now (staff panel)."""
-        if self.scheduler is not None:
-            self.store.append_audit(self._now(), "staff", "sync_now")
-            self.scheduler.sync_now()
+        if self.scheduler is None:
+            self.flow.panel.show_message(staff_text(M.SYNC_FAILED, "no service URL"), error=True)
+            return
+        self.scheduler.sync_now()
+        self.flow.panel.show_message(staff_text(M.SYNC_STARTED))
+
+    def test_readers(self) -> None:
+        """Staff asked for a reader test: restart every reader that is not working and show
+        each reader's state in the panel."""
+        for reader in self.readers:
+            if self._health.get(reader.source) is Health.LOST:
+                try:
+                    reader.stop()
+                    reader.start()
+                    self._on_reader_status(ReaderStatus(Health.OK, "restarted", reader.source))
+                except DeviceError as exc:
+                    self._on_reader_status(ReaderStatus(Health.LOST, str(exc), reader.source))
+        self.flow.refresh_panel()
 
     def close(self) -> None:
         for reader in self.readers:
@@ -227,26 +234,11 @@ class Kiosk:
         if self.scheduler is not None:
             self.scheduler.stop()
         self.app.removeEventFilter(self.wedge)
-        self.controller.shutdown()
-        self.window.unlock()
-        self.window.close()
+        self.gate.close()
         self._synced.close()
         self.store.close()
 
     # Events -----------------------------------------------------------------------------------
-
-    def _on_state(self, state: GateState) -> None:
-        self.window.show_state(state)
-        if state.phase is Phase.IDLE:
-            self.languages.reset()  # the next person starts in the site's language
-
-    def _on_card(self, card: CardPresented) -> None:
-        if self.window.current_screen() == "gate":
-            self.controller.present_card(card)
-
-    def _on_code(self, text: str) -> None:
-        if self.window.current_screen() == "gate":
-            self.controller.present_code(text)
 
     def _on_read_failed(self, error: object) -> None:
         if isinstance(error, StoreError):
@@ -256,10 +248,15 @@ class Kiosk:
 
     def _on_reader_status(self, status: ReaderStatus) -> None:
         self._health[status.source] = status.health
+        self._details[status.source] = status.detail
         if status.health is not Health.OK:
             log.warning("reader %s: %s (%s)", status.source, status.health, status.detail)
         self.window.strip.readers.setText(readers_line(self._health))
         self._update_availability()
+
+    def _on_sync_status(self, status: SyncStatus) -> None:
+        self._last_sync = status
+        self._show_freshness()
 
     def _update_availability(self) -> None:
         def works(sources: set[str]) -> bool | None:
@@ -294,6 +291,30 @@ class Kiosk:
         except StoreError:
             return False
         return True
+
+    # Panel status -----------------------------------------------------------------------------
+
+    def _lists(self) -> tuple[ListInfo, ...]:
+        state = self.verifier.state()
+        return (ListInfo("revocation", state.revocation_version, state.age(self._now())),)
+
+    def _readers_lines(self) -> tuple[str, ...]:
+        return tuple(
+            f"{source} {HEALTH_MARK[h]} {self._details.get(source, '')}".rstrip()
+            for source, h in sorted(self._health.items())
+        )
+
+    def _last_sync_text(self) -> str:
+        """The last sync round as staff read it: when it last worked, and its error if any."""
+        status = self._last_sync
+        if status is None:
+            return ""
+        parts = []
+        if status.last_success_at is not None:
+            parts.append(time.strftime("%H:%M", time.localtime(status.last_success_at)))
+        if status.last_error:
+            parts.append(status.last_error[:120])
+        return "  ".join(parts)
 
 
 def _reads_codes(reader: CardReader) -> bool:

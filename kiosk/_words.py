@@ -100,13 +100,11 @@ WAIT_FOR_STAFF = QT_TRANSLATE_NOOP("Gate", "Staff have been alerted and will com
 NEXT_WAITS = QT_TRANSLATE_NOOP("Gate", "Next person: please wait a moment")
 AMBER_PASS = QT_TRANSLATE_NOOP("Gate", "Please go through: staff will note your yellow code")
 
-IDLE_STEP_CARD = QT_TRANSLATE_NOOP("Gate", "ID card: hold it on the reader")
-IDLE_STEP_CODE = QT_TRANSLATE_NOOP("Gate", "Pass code: show it to the camera")
 IDLE_NO_CARD_TITLE = QT_TRANSLATE_NOOP(
     "Gate", "Card reader out of order: please show your pass code")
 IDLE_NO_CODE_TITLE = QT_TRANSLATE_NOOP("Gate", "Camera out of order: please tap your ID card")
 HELPER_BUTTON = QT_TRANSLATE_NOOP("Gate", "Look up for someone")
-STAFF_CORNER = QT_TRANSLATE_NOOP("Gate", "Staff: hold 2 s")
+STAFF_CORNER = QT_TRANSLATE_NOOP("Gate", "Staff")
 
 OUT_TITLE = QT_TRANSLATE_NOOP("Gate", "This gate is out of service")
 OUT_READERS = QT_TRANSLATE_NOOP("Gate", "The card reader and the camera are not working")
@@ -253,7 +251,7 @@ def screen_for(
     if available is Availability.NO_CODE:
         return Screen(None, Symbol.CARD, Phrase(IDLE_NO_CODE_TITLE), Phrase(IDLE_HINT))
     return Screen(None, Symbol.CARD, Phrase(IDLE_TITLE), Phrase(IDLE_HINT),
-                  notes=(Phrase(IDLE_STEP_CARD), Phrase(IDLE_STEP_CODE)))
+                  notes=(Phrase(IDLE_CODE_HINT),))
 
 
 def _verdict_screen(

@@ -19,13 +19,9 @@
         <translation>手机码或纸质码：请对准摄像头</translation>
     </message>
     <message>
-        <source>Reading your card, please keep it still</source>
-        <translation type="vanished">正在读卡，请勿移开</translation>
-    </message>
-    <message>
         <location filename="../../kiosk/_words.py" line="41"/>
         <source>Reading your card, please do not move it</source>
-        <translation type="unfinished"></translation>
+        <translation>正在读取，请勿移开</translation>
     </message>
     <message>
         <location filename="../../kiosk/_words.py" line="42"/>
@@ -186,14 +182,14 @@
     </message>
     <message>
         <location filename="../../kiosk/_words.py" line="83"/>
-        <location filename="../../kiosk/_words.py" line="128"/>
+        <location filename="../../kiosk/_words.py" line="126"/>
         <source>Phone code</source>
         <translation>手机码</translation>
     </message>
     <message>
         <location filename="../../kiosk/_words.py" line="84"/>
         <location filename="../../kiosk/_words.py" line="98"/>
-        <location filename="../../kiosk/_words.py" line="129"/>
+        <location filename="../../kiosk/_words.py" line="127"/>
         <source>Printed code</source>
         <translation>纸质码</translation>
     </message>
@@ -203,18 +199,19 @@
         <translation>身份证</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_words.py" line="133"/>
+        <location filename="../../kiosk/_words.py" line="107"/>
+        <source>Staff</source>
+        <translation>工作人员</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/_words.py" line="131"/>
         <source>DEMO · Guangzhou South Station · Gate 3</source>
-        <translation type="unfinished"></translation>
+        <translation>演示 · 广州南站 · 3号闸机</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_words.py" line="134"/>
+        <location filename="../../kiosk/_words.py" line="132"/>
         <source>ID card reader OK · Camera OK</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>ID number lookup</source>
-        <translation type="vanished">证件号码查询</translation>
+        <translation>身份证读卡器 ✓ · 摄像头 ✓</translation>
     </message>
     <message>
         <location filename="../../kiosk/_words.py" line="86"/>
@@ -259,117 +256,102 @@
     <message>
         <location filename="../../kiosk/_words.py" line="95"/>
         <source>Offline check: kiosk data is %1 h old</source>
-        <translation type="unfinished"></translation>
+        <translation>离线核验：本机数据已 %1 小时未更新</translation>
     </message>
     <message>
         <location filename="../../kiosk/_words.py" line="97"/>
         <source>Proxy lookup</source>
-        <translation type="unfinished"></translation>
+        <translation>代查</translation>
     </message>
     <message>
         <location filename="../../kiosk/_words.py" line="99"/>
         <source>Staff have been alerted and will come to you</source>
-        <translation type="unfinished"></translation>
+        <translation>已通知工作人员，请原地稍候</translation>
     </message>
     <message>
         <location filename="../../kiosk/_words.py" line="100"/>
         <source>Next person: please wait a moment</source>
-        <translation type="unfinished"></translation>
+        <translation>下一位请稍候</translation>
     </message>
     <message>
         <location filename="../../kiosk/_words.py" line="101"/>
         <source>Please go through: staff will note your yellow code</source>
-        <translation type="unfinished"></translation>
+        <translation>请通行：工作人员将登记您的黄码</translation>
     </message>
     <message>
         <location filename="../../kiosk/_words.py" line="103"/>
-        <source>ID card: hold it on the reader</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../kiosk/_words.py" line="104"/>
-        <source>Pass code: show it to the camera</source>
-        <translation type="unfinished"></translation>
+        <source>Card reader out of order: please show your pass code</source>
+        <translation>读卡器故障 请出示通行码</translation>
     </message>
     <message>
         <location filename="../../kiosk/_words.py" line="105"/>
-        <source>Card reader out of order: please show your pass code</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../kiosk/_words.py" line="107"/>
         <source>Camera out of order: please tap your ID card</source>
-        <translation type="unfinished"></translation>
+        <translation>摄像头故障 请刷身份证</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_words.py" line="108"/>
+        <location filename="../../kiosk/_words.py" line="106"/>
         <source>Look up for someone</source>
-        <translation type="unfinished"></translation>
+        <translation>帮他人查询</translation>
     </message>
     <message>
         <location filename="../../kiosk/_words.py" line="109"/>
-        <source>Staff: hold 2 s</source>
-        <translation type="unfinished"></translation>
+        <source>This gate is out of service</source>
+        <translation>本闸机暂停服务</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/_words.py" line="110"/>
+        <source>The card reader and the camera are not working</source>
+        <translation>读卡器和摄像头均无法工作</translation>
     </message>
     <message>
         <location filename="../../kiosk/_words.py" line="111"/>
-        <source>This gate is out of service</source>
-        <translation type="unfinished"></translation>
+        <location filename="../../kiosk/_words.py" line="115"/>
+        <location filename="../../kiosk/_words.py" line="119"/>
+        <source>Please use another gate or ask staff for help</source>
+        <translation>请使用其他闸机，或请工作人员协助</translation>
     </message>
     <message>
         <location filename="../../kiosk/_words.py" line="112"/>
-        <source>The card reader and the camera are not working</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../kiosk/_words.py" line="113"/>
-        <location filename="../../kiosk/_words.py" line="117"/>
-        <location filename="../../kiosk/_words.py" line="121"/>
-        <source>Please use another gate or ask staff for help</source>
-        <translation type="unfinished"></translation>
+        <source>Staff: check the reader and camera cables, then test them in the staff panel</source>
+        <translation>工作人员：请检查读卡器和摄像头连线，然后在管理面板中测试</translation>
     </message>
     <message>
         <location filename="../../kiosk/_words.py" line="114"/>
-        <source>Staff: check the reader and camera cables, then test them in the staff panel</source>
-        <translation type="unfinished"></translation>
+        <source>Entry records cannot be saved</source>
+        <translation>无法保存出入登记记录</translation>
     </message>
     <message>
         <location filename="../../kiosk/_words.py" line="116"/>
-        <source>Entry records cannot be saved</source>
-        <translation type="unfinished"></translation>
+        <source>Staff: the kiosk&apos;s disk has failed or is full; records already saved are safe</source>
+        <translation>工作人员：本机磁盘故障或已满；已保存的记录安全</translation>
     </message>
     <message>
         <location filename="../../kiosk/_words.py" line="118"/>
-        <source>Staff: the kiosk&apos;s disk has failed or is full; records already saved are safe</source>
-        <translation type="unfinished"></translation>
+        <source>The kiosk clock was set back</source>
+        <translation>本机时钟被回拨</translation>
     </message>
     <message>
         <location filename="../../kiosk/_words.py" line="120"/>
-        <source>The kiosk clock was set back</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../kiosk/_words.py" line="122"/>
         <source>Staff: correct the date and time, then run a sync from the staff panel</source>
-        <translation type="unfinished"></translation>
+        <translation>工作人员：请校正日期和时间，然后在管理面板中同步</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_words.py" line="127"/>
+        <location filename="../../kiosk/_words.py" line="125"/>
         <source>Tap ID card</source>
-        <translation>模拟刷身份证</translation>
+        <translation>刷身份证</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_words.py" line="130"/>
+        <location filename="../../kiosk/_words.py" line="128"/>
         <source>Yellow code</source>
         <translation>黄码</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_words.py" line="131"/>
+        <location filename="../../kiosk/_words.py" line="129"/>
         <source>Red code</source>
         <translation>红码</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_words.py" line="132"/>
+        <location filename="../../kiosk/_words.py" line="130"/>
         <source>Damaged code</source>
         <translation>损坏的码</translation>
     </message>

@@ -19,13 +19,9 @@
         <translation>手機碼或紙本碼：請對準鏡頭</translation>
     </message>
     <message>
-        <source>Reading your card, please keep it still</source>
-        <translation type="vanished">正在讀卡，請勿移開</translation>
-    </message>
-    <message>
         <location filename="../../kiosk/_words.py" line="41"/>
         <source>Reading your card, please do not move it</source>
-        <translation type="unfinished"></translation>
+        <translation>正在讀取，請勿移開</translation>
     </message>
     <message>
         <location filename="../../kiosk/_words.py" line="42"/>
@@ -186,14 +182,14 @@
     </message>
     <message>
         <location filename="../../kiosk/_words.py" line="83"/>
-        <location filename="../../kiosk/_words.py" line="128"/>
+        <location filename="../../kiosk/_words.py" line="126"/>
         <source>Phone code</source>
         <translation>手機碼</translation>
     </message>
     <message>
         <location filename="../../kiosk/_words.py" line="84"/>
         <location filename="../../kiosk/_words.py" line="98"/>
-        <location filename="../../kiosk/_words.py" line="129"/>
+        <location filename="../../kiosk/_words.py" line="127"/>
         <source>Printed code</source>
         <translation>紙本碼</translation>
     </message>
@@ -203,18 +199,19 @@
         <translation>身份證</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_words.py" line="133"/>
+        <location filename="../../kiosk/_words.py" line="107"/>
+        <source>Staff</source>
+        <translation>職員</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/_words.py" line="131"/>
         <source>DEMO · Guangzhou South Station · Gate 3</source>
-        <translation type="unfinished"></translation>
+        <translation>示範 · 廣州南站 · 3號閘機</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_words.py" line="134"/>
+        <location filename="../../kiosk/_words.py" line="132"/>
         <source>ID card reader OK · Camera OK</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>ID number lookup</source>
-        <translation type="vanished">證件號碼查詢</translation>
+        <translation>身份證讀卡器 ✓ · 鏡頭 ✓</translation>
     </message>
     <message>
         <location filename="../../kiosk/_words.py" line="86"/>
@@ -259,117 +256,102 @@
     <message>
         <location filename="../../kiosk/_words.py" line="95"/>
         <source>Offline check: kiosk data is %1 h old</source>
-        <translation type="unfinished"></translation>
+        <translation>離線核驗：本機數據已 %1 小時未更新</translation>
     </message>
     <message>
         <location filename="../../kiosk/_words.py" line="97"/>
         <source>Proxy lookup</source>
-        <translation type="unfinished"></translation>
+        <translation>代查</translation>
     </message>
     <message>
         <location filename="../../kiosk/_words.py" line="99"/>
         <source>Staff have been alerted and will come to you</source>
-        <translation type="unfinished"></translation>
+        <translation>已通知職員，請原地稍候</translation>
     </message>
     <message>
         <location filename="../../kiosk/_words.py" line="100"/>
         <source>Next person: please wait a moment</source>
-        <translation type="unfinished"></translation>
+        <translation>下一位請稍候</translation>
     </message>
     <message>
         <location filename="../../kiosk/_words.py" line="101"/>
         <source>Please go through: staff will note your yellow code</source>
-        <translation type="unfinished"></translation>
+        <translation>請通行：職員將登記您的黃碼</translation>
     </message>
     <message>
         <location filename="../../kiosk/_words.py" line="103"/>
-        <source>ID card: hold it on the reader</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../kiosk/_words.py" line="104"/>
-        <source>Pass code: show it to the camera</source>
-        <translation type="unfinished"></translation>
+        <source>Card reader out of order: please show your pass code</source>
+        <translation>讀卡器故障 請出示通行碼</translation>
     </message>
     <message>
         <location filename="../../kiosk/_words.py" line="105"/>
-        <source>Card reader out of order: please show your pass code</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../kiosk/_words.py" line="107"/>
         <source>Camera out of order: please tap your ID card</source>
-        <translation type="unfinished"></translation>
+        <translation>鏡頭故障 請拍身份證</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_words.py" line="108"/>
+        <location filename="../../kiosk/_words.py" line="106"/>
         <source>Look up for someone</source>
-        <translation type="unfinished"></translation>
+        <translation>幫他人查詢</translation>
     </message>
     <message>
         <location filename="../../kiosk/_words.py" line="109"/>
-        <source>Staff: hold 2 s</source>
-        <translation type="unfinished"></translation>
+        <source>This gate is out of service</source>
+        <translation>本閘機暫停服務</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/_words.py" line="110"/>
+        <source>The card reader and the camera are not working</source>
+        <translation>讀卡器和鏡頭均無法運作</translation>
     </message>
     <message>
         <location filename="../../kiosk/_words.py" line="111"/>
-        <source>This gate is out of service</source>
-        <translation type="unfinished"></translation>
+        <location filename="../../kiosk/_words.py" line="115"/>
+        <location filename="../../kiosk/_words.py" line="119"/>
+        <source>Please use another gate or ask staff for help</source>
+        <translation>請使用其他閘機，或請職員協助</translation>
     </message>
     <message>
         <location filename="../../kiosk/_words.py" line="112"/>
-        <source>The card reader and the camera are not working</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../kiosk/_words.py" line="113"/>
-        <location filename="../../kiosk/_words.py" line="117"/>
-        <location filename="../../kiosk/_words.py" line="121"/>
-        <source>Please use another gate or ask staff for help</source>
-        <translation type="unfinished"></translation>
+        <source>Staff: check the reader and camera cables, then test them in the staff panel</source>
+        <translation>職員：請檢查讀卡器和鏡頭連線，然後在管理面板中測試</translation>
     </message>
     <message>
         <location filename="../../kiosk/_words.py" line="114"/>
-        <source>Staff: check the reader and camera cables, then test them in the staff panel</source>
-        <translation type="unfinished"></translation>
+        <source>Entry records cannot be saved</source>
+        <translation>無法儲存出入登記記錄</translation>
     </message>
     <message>
         <location filename="../../kiosk/_words.py" line="116"/>
-        <source>Entry records cannot be saved</source>
-        <translation type="unfinished"></translation>
+        <source>Staff: the kiosk&apos;s disk has failed or is full; records already saved are safe</source>
+        <translation>職員：本機磁碟故障或已滿；已儲存的記錄安全</translation>
     </message>
     <message>
         <location filename="../../kiosk/_words.py" line="118"/>
-        <source>Staff: the kiosk&apos;s disk has failed or is full; records already saved are safe</source>
-        <translation type="unfinished"></translation>
+        <source>The kiosk clock was set back</source>
+        <translation>本機時鐘被回撥</translation>
     </message>
     <message>
         <location filename="../../kiosk/_words.py" line="120"/>
-        <source>The kiosk clock was set back</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../kiosk/_words.py" line="122"/>
         <source>Staff: correct the date and time, then run a sync from the staff panel</source>
-        <translation type="unfinished"></translation>
+        <translation>職員：請校正日期和時間，然後在管理面板中同步</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_words.py" line="127"/>
+        <location filename="../../kiosk/_words.py" line="125"/>
         <source>Tap ID card</source>
-        <translation>模擬拍身份證</translation>
+        <translation>拍身份證</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_words.py" line="130"/>
+        <location filename="../../kiosk/_words.py" line="128"/>
         <source>Yellow code</source>
         <translation>黃碼</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_words.py" line="131"/>
+        <location filename="../../kiosk/_words.py" line="129"/>
         <source>Red code</source>
         <translation>紅碼</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_words.py" line="132"/>
+        <location filename="../../kiosk/_words.py" line="130"/>
         <source>Damaged code</source>
         <translation>損壞的碼</translation>
     </message>

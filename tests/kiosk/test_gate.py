@@ -270,7 +270,7 @@ def test_idle_screen_says_what_to_do() -> None:
     assert (screen.outcome, screen.symbol) == (None, Symbol.CARD)
     assert screen.headline == Phrase(W.IDLE_TITLE)
     assert screen.detail == Phrase(W.IDLE_HINT)
-    assert screen.notes == (Phrase(W.IDLE_STEP_CARD), Phrase(W.IDLE_STEP_CODE))
+    assert screen.notes == (Phrase(W.IDLE_CODE_HINT),)
 
 
 def test_idle_screen_says_what_still_works_when_a_reader_is_down() -> None:
