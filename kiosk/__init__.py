@@ -14,7 +14,18 @@ from kiosk._gate import GateMachine, GateState, GateTimings, Phase, Presentation
 
 if TYPE_CHECKING:
     from kiosk._bridge import ReaderBridge
+    from kiosk._config import (
+        ConfigError,
+        KioskConfig,
+        ReadersConfig,
+        VerdictPolicy,
+        default_config_path,
+        load_config,
+        save_config,
+    )
     from kiosk._controller import KioskController, Verifier
+    from kiosk._panel import StaffPanel
+    from kiosk._panel_model import ListInfo, PanelStatus, export_today_counts
     from kiosk._run import Kiosk, RunOptions
     from kiosk._sound import SoundPlayer
     from kiosk._verifier import RecordingVerifier
@@ -23,6 +34,17 @@ if TYPE_CHECKING:
     from kiosk._window import KioskWindow
 
 _LAZY = {
+    "ConfigError": "kiosk._config",
+    "KioskConfig": "kiosk._config",
+    "ListInfo": "kiosk._panel_model",
+    "PanelStatus": "kiosk._panel_model",
+    "ReadersConfig": "kiosk._config",
+    "StaffPanel": "kiosk._panel",
+    "VerdictPolicy": "kiosk._config",
+    "default_config_path": "kiosk._config",
+    "export_today_counts": "kiosk._panel_model",
+    "load_config": "kiosk._config",
+    "save_config": "kiosk._config",
     "Kiosk": "kiosk._run",
     "KioskController": "kiosk._controller",
     "KioskWindow": "kiosk._window",
@@ -44,19 +66,30 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
+    "ConfigError",
     "GateMachine",
     "GateState",
     "GateTimings",
     "Kiosk",
+    "KioskConfig",
     "KioskController",
     "KioskWindow",
+    "ListInfo",
+    "PanelStatus",
     "Phase",
     "Presentation",
     "ReaderBridge",
+    "ReadersConfig",
     "RecordingVerifier",
     "RunOptions",
     "SoundPlayer",
+    "StaffPanel",
+    "VerdictPolicy",
     "Verifier",
     "WedgeDetector",
     "WedgeFilter",
+    "default_config_path",
+    "export_today_counts",
+    "load_config",
+    "save_config",
 ]
