@@ -12,7 +12,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 import wave
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from kiosk._sound_plan import (
     prompt_file,
     verdict_files,
 )
+from tests.kiosk._pulse import PulseServer, missing_tools, null_sink, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 SOUNDS = ROOT / "assets" / "sounds"
@@ -228,23 +228,22 @@ def test_without_an_audio_output_the_player_is_silent_and_quiet(tmp_path: Path) 
 
 
 @dataclass
-class Pulse:
-    """A PulseAudio daemon with one null sink ``pk``, private to the test."""
+class Recorder:
+    """Records the null sink's monitor while a player runs."""
 
-    env: dict[str, str]
-    root: Path
+    server: PulseServer
 
     def record(self, volume: int, *actions: str) -> tuple[list[object], Samples]:
-        """Runs the player while recording ``pk.monitor``; the events and the samples (16 kHz)."""
-        raw = self.root / "monitor.raw"
+        """Runs the player while recording; its events and the samples (16 kHz mono)."""
+        raw = self.server.root / "monitor.raw"
         with raw.open("wb") as out:
             parec = subprocess.Popen(
-                ["parec", "-d", "pk.monitor", "--raw", "--format=s16le", "--rate=16000",
-                 "--channels=1", "--latency-msec=20"], stdout=out, env=self.env)
+                ["parec", "-d", self.server.monitor, "--raw", "--format=s16le", "--rate=16000",
+                 "--channels=1", "--latency-msec=20"], stdout=out, env=self.server.env)
             try:
                 # The null sink's monitor streams silence continuously: wait for the first bytes.
                 wait_for(lambda: raw.stat().st_size > 3200, "parec to start recording")
-                events, _ = run_player(self.env, volume, *actions)
+                events, _ = run_player(self.server.env, volume, *actions)
                 size = raw.stat().st_size
                 wait_for(lambda: raw.stat().st_size > size + 16_000, "the recording's tail")
             finally:
@@ -254,52 +253,12 @@ class Pulse:
         return events, data.astype(np.float64) / 32768.0
 
 
-def wait_for(condition: object, what: str, timeout: float = 15.0) -> None:
-    assert callable(condition)
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.05)
-
-
 @pytest.fixture(scope="module")
-def pulse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pulse]:
-    for tool in ("pulseaudio", "parec", "pactl"):
-        if shutil.which(tool) is None:
-            pytest.skip(f"{tool} is not installed (dev.sh installs pulseaudio pulseaudio-utils)")
-    root = tmp_path_factory.mktemp("pulse")
-    runtime = root / "runtime"
-    runtime.mkdir(mode=0o700)
-    socket = runtime / "native"
-    script = root / "kiosk.pa"
-    script.write_text(
-        "load-module module-null-sink sink_name=pk\n"
-        f"load-module module-native-protocol-unix socket={socket} auth-anonymous=1\n"
-        "set-default-sink pk\n"
-    )
-    client = root / "client.conf"
-    client.write_text("autospawn = no\n")
-    env = {**os.environ, "HOME": str(root), "XDG_RUNTIME_DIR": str(runtime),
-           "PULSE_SERVER": f"unix:{socket}", "PULSE_CLIENTCONFIG": str(client)}
-    # -n: no default.pa (only our script); as root the daemon warns and runs (no --system needed
-    # for a private socket); it never exits on idle while the tests wait between players.
-    log = (root / "pulseaudio.log").open("wb")
-    daemon = subprocess.Popen(
-        ["pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1", "--use-pid-file=no",
-         "--disallow-exit", "-F", str(script)], env=env, stdout=log, stderr=log)
-    try:
-        def ready() -> bool:
-            if daemon.poll() is not None:
-                raise AssertionError((root / "pulseaudio.log").read_text())
-            return subprocess.run(["pactl", "info"], env=env, capture_output=True,
-                                  timeout=10, check=False).returncode == 0
-        wait_for(ready, "pulseaudio to accept clients")
-        yield Pulse(env, root)
-    finally:
-        daemon.terminate()
-        daemon.wait(timeout=10)
-        log.close()
+def pulse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recorder]:
+    if missing := missing_tools():
+        pytest.skip(f"{' '.join(missing)} not installed (dev.sh installs pulseaudio-utils)")
+    with null_sink(tmp_path_factory.mktemp("pulse")) as server:
+        yield Recorder(server)
 
 
 def loudest_window_rms(samples: Samples, rate: int = 16_000) -> float:
@@ -309,7 +268,7 @@ def loudest_window_rms(samples: Samples, rate: int = 16_000) -> float:
     return float(np.sqrt(np.mean(frames**2, axis=1)).max())
 
 
-def test_a_verdict_comes_out_of_the_speaker_earcon_first(pulse: Pulse) -> None:
+def test_a_verdict_comes_out_of_the_speaker_earcon_first(pulse: Recorder) -> None:
     events, samples = pulse.record(80, "verdict:pass:ok:zh_CN")
     assert events == [{"available": True}, {"played": "earcon_pass.wav"},
                       {"played": "zh_CN/pass.wav"}, {"finished": True}]
@@ -321,7 +280,7 @@ def test_a_verdict_comes_out_of_the_speaker_earcon_first(pulse: Pulse) -> None:
     assert abs(float(np.argmax(spectrum)) - 523.25) < 15
 
 
-def test_volume_zero_plays_the_same_files_in_silence(pulse: Pulse) -> None:
+def test_volume_zero_plays_the_same_files_in_silence(pulse: Recorder) -> None:
     events, samples = pulse.record(0, "verdict:pass:ok:zh_CN")
     assert events == [{"available": True}, {"played": "earcon_pass.wav"},
                       {"played": "zh_CN/pass.wav"}, {"finished": True}]
@@ -329,7 +288,7 @@ def test_volume_zero_plays_the_same_files_in_silence(pulse: Pulse) -> None:
     assert float(np.abs(samples).max()) < 0.001
 
 
-def test_a_new_verdict_interrupts_the_one_playing(pulse: Pulse) -> None:
+def test_a_new_verdict_interrupts_the_one_playing(pulse: Recorder) -> None:
     events, samples = pulse.record(80, "verdict:deny:status_red:zh_HK",
                                    "verdict:invalid:card_removed:en")
     # The deny's spoken line never starts: the invalid verdict cut in during its earcon.
@@ -339,6 +298,6 @@ def test_a_new_verdict_interrupts_the_one_playing(pulse: Pulse) -> None:
     assert loudest_window_rms(samples) > 0.02
 
 
-def test_a_prompt_plays_alone(pulse: Pulse) -> None:
+def test_a_prompt_plays_alone(pulse: Recorder) -> None:
     events, _ = pulse.record(80, "prompt:idle_help:zh_HK")
     assert events == [{"available": True}, {"played": "zh_HK/idle_help.wav"}, {"finished": True}]
