@@ -24,8 +24,13 @@ if TYPE_CHECKING:
         save_config,
     )
     from kiosk._controller import KioskController, Verifier
+    from kiosk._keypad import Keypad
     from kiosk._panel import StaffPanel
     from kiosk._panel_model import ListInfo, PanelStatus, export_today_counts
+    from kiosk._pin import MemoryLockState, PinGuard, PinResult, PinStatus, StoreLockState
+    from kiosk._pin_view import PinChecker, PinPage
+    from kiosk._proxy import HelperId, IdEntry, RateLimiter
+    from kiosk._proxy_view import ProxyLookupPage, ProxyStep
     from kiosk._run import Kiosk, RunOptions
     from kiosk._sound import SoundPlayer
     from kiosk._verifier import RecordingVerifier
@@ -45,6 +50,19 @@ _LAZY = {
     "export_today_counts": "kiosk._panel_model",
     "load_config": "kiosk._config",
     "save_config": "kiosk._config",
+    "HelperId": "kiosk._proxy",
+    "IdEntry": "kiosk._proxy",
+    "Keypad": "kiosk._keypad",
+    "MemoryLockState": "kiosk._pin",
+    "PinChecker": "kiosk._pin_view",
+    "PinGuard": "kiosk._pin",
+    "PinPage": "kiosk._pin_view",
+    "PinResult": "kiosk._pin",
+    "PinStatus": "kiosk._pin",
+    "ProxyLookupPage": "kiosk._proxy_view",
+    "ProxyStep": "kiosk._proxy_view",
+    "RateLimiter": "kiosk._proxy",
+    "StoreLockState": "kiosk._pin",
     "Kiosk": "kiosk._run",
     "KioskController": "kiosk._controller",
     "KioskWindow": "kiosk._window",
@@ -70,20 +88,33 @@ __all__ = [
     "GateMachine",
     "GateState",
     "GateTimings",
+    "HelperId",
+    "IdEntry",
+    "Keypad",
     "Kiosk",
     "KioskConfig",
     "KioskController",
     "KioskWindow",
     "ListInfo",
+    "MemoryLockState",
     "PanelStatus",
     "Phase",
+    "PinChecker",
+    "PinGuard",
+    "PinPage",
+    "PinResult",
+    "PinStatus",
     "Presentation",
+    "ProxyLookupPage",
+    "ProxyStep",
+    "RateLimiter",
     "ReaderBridge",
     "ReadersConfig",
     "RecordingVerifier",
     "RunOptions",
     "SoundPlayer",
     "StaffPanel",
+    "StoreLockState",
     "VerdictPolicy",
     "Verifier",
     "WedgeDetector",
