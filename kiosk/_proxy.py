@@ -129,7 +129,7 @@ class IdEntry:
         """The first thing wrong with the number so far, ``TOO_SHORT`` when nothing is wrong
         but it is unfinished, or None when it is a valid number at ``now`` (§5)."""
         t = self.text
-        if len(t) >= 2 and t[:2] not in PROVINCES:
+        if t and not any(p.startswith(t[:2]) for p in PROVINCES):
             return Problem.BAD_REGION
         if _date_problem(t[6:14], now):
             return Problem.BAD_DATE

@@ -100,6 +100,7 @@ class ProxyLookupPage(QWidget):
         self._helper = ""
         self._refusal: str | None = None
         self._wait_until = 0.0  # time.monotonic() deadline of the rate-limit wait
+        self._requested = False  # one lookup per visit to CONFIRM, however often it is tapped
 
         self.title = _label("title", self)
         self.title_english = _label("titleEnglish", self)
@@ -230,7 +231,8 @@ class ProxyLookupPage(QWidget):
 
     def _look_up(self) -> None:
         self.activity.emit()
-        if self._entry.problem(self._clock()) is None:
+        if not self._requested and self._entry.problem(self._clock()) is None:
+            self._requested = True
             self.lookupRequested.emit(self._entry.text)
 
     def _change(self) -> None:
@@ -259,6 +261,7 @@ class ProxyLookupPage(QWidget):
             self._countdown.stop()
         self._step = step
         self._refusal = None
+        self._requested = False
         self._refresh()
 
     def _refresh(self) -> None:

@@ -88,6 +88,9 @@ def test_problems_as_typed() -> None:
     assert IdEntry().problem(NOW) is Problem.TOO_SHORT
     assert IdEntry("4").problem(NOW) is Problem.TOO_SHORT
     assert IdEntry("99").problem(NOW) is Problem.BAD_REGION
+    assert IdEntry("9").problem(NOW) is Problem.BAD_REGION  # no province code starts with 9
+    assert IdEntry("8").problem(NOW) is Problem.TOO_SHORT
+    assert IdEntry("84").problem(NOW) is Problem.BAD_REGION
     assert IdEntry("440102").problem(NOW) is Problem.TOO_SHORT
     assert IdEntry("4401021").problem(NOW) is Problem.TOO_SHORT
     assert IdEntry("4401023").problem(NOW) is Problem.BAD_DATE  # no year 3xxx

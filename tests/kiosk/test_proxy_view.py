@@ -84,6 +84,8 @@ def test_identify_then_type_then_confirm_emits_the_number(
     with qtbot.waitSignal(page.lookupRequested, timeout=1000) as got:
         tap(page.look_up)
     assert got.args == [NUMBER]
+    with qtbot.assertNotEmitted(page.lookupRequested):
+        tap(page.look_up)  # a double tap is one lookup
 
 
 def test_wrong_check_character_in_plain_words(page: ProxyLookupPage, zh: None) -> None:
@@ -164,6 +166,9 @@ def test_rate_limit_message_counts_down_then_returns_to_confirm(
     page.show_rate_limited(0.3)
     qtbot.waitUntil(lambda: page.step() is ProxyStep.CONFIRM, timeout=3000)
     assert page.masked.text().endswith("123" + NUMBER[17])
+    with qtbot.waitSignal(page.lookupRequested, timeout=1000) as got:
+        tap(page.look_up)  # after the wait the same number can be looked up
+    assert got.args == [NUMBER]
 
 
 def test_every_tap_reports_activity(qtbot: QtBot, page: ProxyLookupPage) -> None:
