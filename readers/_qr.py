@@ -204,12 +204,14 @@ class FrameDecoder:
         *,
         budget: float | Default | None = DEFAULT,
         interrupt: Callable[[], bool] | None = None,
+        cascade: bool = True,
     ) -> DecodeResult:
         """All QR texts in one frame (BGR or grayscale).
 
         budget: overrides the decoder's budget for this frame (None: no limit). interrupt:
         asked before each cascade stage; True ends the cascade (a camera scanner passes "a newer
         frame is waiting", since a fresh frame's first pass usually beats this frame's cascade).
+        cascade: False stops after zxing-cpp's first pass (a still scene, readers._scene).
         """
         t0 = self._clock()
         limit = self._budget if isinstance(budget, Default) else budget
@@ -220,8 +222,8 @@ class FrameDecoder:
             )
         first = _zx(gray)
         texts = _valid(first)
-        if texts:
-            return DecodeResult(texts, "zxing", self._clock() - t0)
+        if texts or not cascade:
+            return DecodeResult(texts, "zxing" if texts else "", self._clock() - t0)
         found = self._cascade(gray, first, t0, limit, interrupt)
         if found is not None:
             return DecodeResult(found[1], found[0], self._clock() - t0)

@@ -373,3 +373,52 @@ def test_filter_memory_is_bounded() -> None:
     for i in range(10_000):
         f.accept(f"junk-{i}", i * 0.5)
     assert len(f) <= 10
+
+
+# -- a still scene gets less decoding (readers._scene) -----------------------------------------
+
+
+def noisy_blank(rng: np.random.Generator, width: int = 640, height: int = 480) -> np.ndarray:
+    """An empty scene with fresh sensor noise, like consecutive frames of a real camera."""
+    base = np.full((height, width, 3), 120.0)
+    return np.clip(base + rng.normal(0, 4.0, base.shape), 0, 255).astype(np.uint8)
+
+
+def test_still_scene_is_mostly_skipped_and_a_code_entering_is_read(events: Events) -> None:
+    rng = np.random.default_rng(3)
+    clock = FakeClock()
+    # 4 s of an empty gate at 30 fps, then a code held up for 10 frames.
+    script = [noisy_blank(rng) for _ in range(120)] + [code_frame(PK1_A)] * 10
+    src = FakeFrameSource(script, clock=clock)
+    scanner = CameraScanner(src, events.put, stall_timeout=60.0, clock=clock)
+    src.lockstep(scanner)
+    scanner.start()
+    try:
+        ev = events.wait_for(is_code)
+        assert src.exhausted.wait(10.0)
+    finally:
+        scanner.stop()
+    assert isinstance(ev, CodeScanned) and ev.text == PK1_A
+    stats = scanner.stats
+    # The first 1.5 s (45 frames) are decoded in full (the scene just appeared); of the 75
+    # still frames after it one more in full (2 s after the last), the first pass on every
+    # third of the other 74 and the rest skipped; the code's 10 frames in full.
+    assert 48 <= stats.skipped <= 50
+    assert 23 <= stats.first_pass_only <= 25
+    assert stats.decoded - stats.skipped - stats.first_pass_only <= 45 + 2 + 10
+    # The code's first frame changed the scene: read at once.
+    assert ev.at == pytest.approx(1000.0 + 121 / 30)
+
+
+def test_without_a_scene_watch_every_frame_is_decoded_in_full(events: Events) -> None:
+    rng = np.random.default_rng(4)
+    src = FakeFrameSource([noisy_blank(rng) for _ in range(90)], clock=FakeClock())
+    scanner = CameraScanner(src, events.put, stall_timeout=60.0, scene=None)
+    src.lockstep(scanner)
+    scanner.start()
+    try:
+        assert src.exhausted.wait(30.0)
+    finally:
+        scanner.stop()
+    stats = scanner.stats
+    assert stats.decoded == 90 and stats.skipped == 0 and stats.first_pass_only == 0
