@@ -333,7 +333,7 @@ def write_markdown(path: Path, summary: dict[str, object], argv: list[str]) -> N
     path.write_text("\n".join(lines))
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     p.add_argument("--kiosks", type=int, default=10_000)
     p.add_argument("--seconds", type=float, default=180.0, help="wall time of the run")
@@ -355,6 +355,11 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if not 1 <= args.kiosks <= 20_000 or not 1 <= args.seconds <= 1800:
         p.error("expected 1..20000 kiosks and 1..1800 seconds")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     summary = run(args)
     print(json.dumps(summary), flush=True)
     if args.out:

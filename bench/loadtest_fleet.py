@@ -213,9 +213,12 @@ class Fleet:
             if now >= end and not self._draining:
                 self._draining = True
                 with self._lock:
-                    # Polls stop; every kiosk with records left gets one more round at once
-                    # (a queue that is empty needs no push).
-                    self._heap = [e for e in self._heap if e[3] == "upload"]
+                    # Polls stop; a kiosk with records left pushes at once, one still backing
+                    # off keeps its delay; a kiosk whose queue is empty is done.
+                    self._heap = [
+                        (now if k.failures == 0 else due, seq, idx, what)
+                        for due, seq, idx, what in self._heap
+                        if what == "upload" and ((k := self.kiosks[idx]).queued or k.failures)]
                     heapq.heapify(self._heap)
             if on_tick is not None and now >= next_tick:
                 on_tick(now - start)
