@@ -198,6 +198,22 @@ def open_index_file(path: str | os.PathLike[str], *, verify: bool = True,
         raise
 
 
+def release_pages(index: RevocationIndex) -> None:
+    """Unmap the index file pages lookups have touched from this process (a no-op for an index
+    over ``bytes``).
+
+    Random lookups over a 10 M-entry index touch every page of its 172 MB file within about a
+    million lookups, and each touched page stays mapped, counted in the kiosk's resident set.
+    ``MADV_DONTNEED`` on a read-only file mapping only drops those mappings: the pages stay in
+    the kernel's page cache (reclaimable, shared), and the next lookup that needs one maps it
+    again with a minor fault, no disk read while it is cached.
+    """
+    buf = index.buffer
+    if isinstance(buf, mmap.mmap) and not index.closed:
+        with contextlib.suppress(ValueError):  # closed under us: nothing mapped any more
+            buf.madvise(mmap.MADV_DONTNEED)
+
+
 def apply_delta_file(path: str | os.PathLike[str], ops: Iterable[DeltaOp], *,
                      version: int | None = None) -> RevocationIndex:
     """Apply ``ops`` to the index at ``path`` as a new file swapped in atomically.
@@ -229,6 +245,7 @@ __all__ = [
     "apply_delta_file",
     "build_index_file",
     "open_index_file",
+    "release_pages",
     "verify_index_file",
     "write_index_file",
     "write_index_with",

@@ -19,6 +19,12 @@ from typing import Protocol
 from codes import RevocationIndex, TrustStore, Verdict, lookup_card, lookup_id, verify
 from sync._kiosklists import KioskLists
 from sync._lists import DEFAULT_MAX_AGE, ListState, apply_stale_policy
+from sync._revfile import release_pages
+
+# Checks between two releases of the index pages lookups touched (sync.release_pages): a check
+# touches a few pages, so at most a few thousand (~10-20 MB) stay mapped in between, and a
+# release, rare, costs about a millisecond.
+TRIM_EVERY = 4096
 
 
 class PresentedCard(Protocol):
@@ -43,11 +49,13 @@ class SyncedVerifier:
     """Verdicts from a kiosk data folder's synced trust and revocation lists.
 
     ``clock`` gives the time to judge at (the kiosk's trusted clock, epoch seconds);
-    ``max_age`` is the site's stale limit (``SiteConfig.stale_after_s``).
+    ``max_age`` is the site's stale limit (``SiteConfig.stale_after_s``); every ``trim_every``
+    checks the index pages they touched are released from the process (``release_pages``), so
+    the kiosk's resident memory does not grow by the whole index file over weeks of taps.
     """
 
     def __init__(self, data_dir: Path, *, clock: Callable[[], int],
-                 max_age: int = DEFAULT_MAX_AGE) -> None:
+                 max_age: int = DEFAULT_MAX_AGE, trim_every: int = TRIM_EVERY) -> None:
         self._lists = KioskLists(data_dir)
         self._trust_path = self._lists.lists_dir / "trust-list.json"
         self._clock = clock
@@ -56,6 +64,8 @@ class SyncedVerifier:
         self._seen: tuple[object, object] | None = None
         self._trust = TrustStore()
         self._index: RevocationIndex | None = None
+        self._trim_every = max(1, trim_every)
+        self._checks = 0
 
     def _current(self) -> tuple[TrustStore, RevocationIndex, ListState]:
         """The lists, reopened if a sync replaced them since the last check (lock held)."""
@@ -68,6 +78,9 @@ class SyncedVerifier:
             if self._index is not None:
                 self._index.close()
             self._trust, self._index, self._seen = trust, index, seen
+        self._checks += 1
+        if self._checks % self._trim_every == 0:
+            release_pages(self._index)
         return self._trust, self._index, self._lists.state()
 
     def state(self) -> ListState:
