@@ -1,15 +1,15 @@
 """A large on-screen keypad, and the look shared by the helper and PIN screens.
 
 Every key is at least 96x96 px with text of at least 32 px (kiosk._style), laid out like a phone's
-ID-number keyboard: 1–9, then X, 0 and delete, with "clear" across the bottom. Keys never take
-keyboard focus: the barcode scanner types into the app as a keyboard, and a focused button would
-swallow its Enter or Space.
+ID-number keyboard: 1–9, then X, 0 and delete, with "clear" across the bottom (the PIN pad has
+no X: "clear" takes its place). Keys never take keyboard focus: the barcode scanner types into
+the app as a keyboard, and a focused button would swallow its Enter or Space.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, QEvent, QLocale, QSize, Qt, Signal
-from PySide6.QtGui import QFont, QResizeEvent
+from PySide6.QtGui import QFont, QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
 from kiosk import _style
@@ -102,21 +102,31 @@ class Keypad(QWidget):
         super().__init__(parent)
         self.setObjectName("keypad")
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setStyleSheet("QPushButton { padding: 0px; }")  # the face gets the whole key
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setSpacing(12)
         self._keys: dict[str, QPushButton] = {}
         for i, d in enumerate(DIGITS[:9]):
             grid.addWidget(self._key(d, d), i // 3, i % 3)
-        if with_x:
-            grid.addWidget(self._key("X", "X"), 3, 0)
         grid.addWidget(self._key("0", "0"), 3, 1)
         grid.addWidget(self._key(DELETE, DELETE_FACE), 3, 2)
-        grid.addWidget(self._key(CLEAR, ""), 4, 0, 1, 3)
+        if with_x:
+            grid.addWidget(self._key("X", "X"), 3, 0)
+            grid.addWidget(self._key(CLEAR, ""), 4, 0, 1, 3)
+        else:
+            grid.addWidget(self._key(CLEAR, ""), 3, 0)  # the PIN pad's X place
+        self._rows = grid.rowCount()
+        for column in range(3):
+            grid.setColumnStretch(column, 1)  # equal keys, whatever the faces' widths
+        for row in range(self._rows):
+            grid.setRowStretch(row, 1)
         self._retranslate()
 
     def _key(self, key: str, face: str) -> QPushButton:
         button = touch_button(f"key_{key}", self)
+        # Sized by the grid alone (at least 96x96), not by the width of its face.
+        button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         button.setText(face)
         button.clicked.connect(lambda: self.keyPressed.emit(key))
         self._keys[key] = button
@@ -130,8 +140,8 @@ class Keypad(QWidget):
         return list(self._keys)
 
     def minimumSizeHint(self) -> QSize:
-        side = _style.TOUCH_TARGET_PX
-        return QSize(3 * side + 24, 5 * side + 48)
+        side, gap = _style.TOUCH_TARGET_PX, 12
+        return QSize(3 * side + 2 * gap, self._rows * (side + gap) - gap)
 
     def _retranslate(self) -> None:
         self._keys[CLEAR].setText(QCoreApplication.translate(CONTEXT, CLEAR_WORD))
@@ -149,6 +159,12 @@ class Keypad(QWidget):
 
     def _fit(self, height: int) -> None:
         # Key faces at about 40 % of a key's height (48 px at 1280x800, 64 px at 1920x1080).
-        px = scaled(height, 0.08, 40)
+        px = scaled(height // self._rows, 0.4, 40)
         for key, button in self._keys.items():
-            button.setFont(font(px if key != CLEAR else px * 3 // 4, bold=True))
+            face = font(px if key != CLEAR else px * 3 // 4, bold=True)
+            # A word ("清空", "Clear") shrinks to fit its key, never below the public minimum.
+            room = self.width() // 3 - 24
+            while (face.pixelSize() > _style.PUBLIC_TEXT_PX
+                   and QFontMetrics(face).horizontalAdvance(button.text()) > room):
+                face.setPixelSize(face.pixelSize() - 2)
+            button.setFont(face)

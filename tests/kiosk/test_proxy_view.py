@@ -250,8 +250,12 @@ def test_the_measure_sees_small_text_small_keys_and_foreign_colours(
     page.advice.setFont(small)
     page.keypad.key("5").setFixedSize(80, 80)
     page.number.setStyleSheet("color: #777777")
+    wide = page.keypad.key(CLEAR).font()
+    wide.setPixelSize(200)
+    page.keypad.key(CLEAR).setFont(wide)
     QCoreApplication.processEvents()
     found = problems(page)
     assert any("'advice'" in p and "24 px" in p for p in found), found
     assert any("'key_5'" in p and "80x80" in p for p in found), found
     assert any("'number'" in p and "#777777 on #ffffff" in p for p in found), found
+    assert any("'key_clear'" in p and "face wider" in p for p in found), found

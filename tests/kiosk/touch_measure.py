@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
 from kiosk import _style
 
+BORDER = 3  # px, the buttons' border in kiosk._keypad.page_style
 STYLE_PAIRS = {(fg.lower(), bg.lower()) for _, fg, bg in _style.pairs()}
 
 
@@ -32,6 +33,8 @@ def problems(page: QWidget, min_text_px: int = _style.PUBLIC_TEXT_PX) -> list[st
             bg = w.palette().color(QPalette.ColorRole.Button).name()
             if w.width() < _style.TOUCH_TARGET_PX or w.height() < _style.TOUCH_TARGET_PX:
                 out.append(f"{name}: {w.width()}x{w.height()} < {_style.TOUCH_TARGET_PX}")
+            if w.fontMetrics().horizontalAdvance(w.text()) > w.contentsRect().width() - 2 * BORDER:
+                out.append(f"{name}: face wider than its {w.width()} px button")
         else:
             corner = w.mapTo(page, QPoint(1, 1))
             bg = image.pixelColor(int(corner.x() * ratio), int(corner.y() * ratio)).name()
