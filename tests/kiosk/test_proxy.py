@@ -206,3 +206,14 @@ def test_pure_module_loads_no_qt() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@given(st.text(alphabet="0123456789", max_size=17), st.sampled_from(["", "X", "5"]))
+def test_grouping_keeps_every_character_in_six_eight_four(body: str, last: str) -> None:
+    typed = body + (last if len(body) == 17 else "")
+    e = IdEntry(typed)
+    groups = e.grouped().split(" ") if typed else []
+    assert "".join(groups) == typed == e.text
+    assert [len(g) for g in groups] == [n for n in (min(len(typed), 6),
+                                                   min(max(len(typed) - 6, 0), 8),
+                                                   max(len(typed) - 14, 0)) if n]
