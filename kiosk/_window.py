@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -135,9 +136,10 @@ class GatePage(QWidget):
             self.language_buttons[code] = button
             top.addWidget(button)
         top.addStretch(1)
+        # The staff corner floats over the page's top-right corner (placed on resize), so it
+        # takes no row from the verdict's words.
         self.staff_corner = StaffCorner(self)
         self.staff_corner.activated.connect(self.staffRequested)
-        top.addWidget(self.staff_corner)
 
         self.symbol = SymbolWidget(self)
         self.symbol.setObjectName("symbol")
@@ -268,6 +270,10 @@ class GatePage(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         self._apply_fonts(event.size().height())
+        corner = self.staff_corner
+        corner.resize(corner.sizeHint().expandedTo(corner.minimumSize()))
+        corner.move(event.size().width() - corner.width() - 16, 16)
+        corner.raise_()
         super().resizeEvent(event)
 
 
@@ -304,6 +310,7 @@ class StatusStrip(QFrame):
         layout.setContentsMargins(24, 4, 24, 4)
         for w in (self.site, self.freshness, self.readers):
             w.setFont(font(S.PUBLIC_TEXT_PX))
+            w.setWordWrap(False)  # one line: the strip never eats into the gate page
             layout.addWidget(w)
         self._fresh: tuple[Phrase, bool] | None = None
 
@@ -366,8 +373,15 @@ class KioskWindow(QMainWindow):
     # Screens --------------------------------------------------------------------------------
 
     def add_screen(self, name: str, widget: QWidget) -> None:
-        self.stack.addWidget(widget)
-        self._screens[name] = widget
+        """Add a side screen. It sits in a scroll area, so a screen whose controls need more
+        room than a small panel has scrolls instead of pushing the window past the display."""
+        holder = QScrollArea(self.stack)
+        holder.setObjectName(f"{name}Scroll")
+        holder.setFrameShape(QFrame.Shape.NoFrame)
+        holder.setWidgetResizable(True)
+        holder.setWidget(widget)
+        self.stack.addWidget(holder)
+        self._screens[name] = holder
 
     def show_screen(self, name: str) -> None:
         self.stack.setCurrentWidget(self._screens[name])

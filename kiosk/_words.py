@@ -128,8 +128,8 @@ DEMO_PRINTED = QT_TRANSLATE_NOOP("Gate", "Printed code")
 DEMO_YELLOW = QT_TRANSLATE_NOOP("Gate", "Yellow code")
 DEMO_RED = QT_TRANSLATE_NOOP("Gate", "Red code")
 DEMO_BROKEN = QT_TRANSLATE_NOOP("Gate", "Damaged code")
-DEMO_SITE = QT_TRANSLATE_NOOP("Gate", "DEMO · Guangzhou South Station · Gate 3")
-DEMO_READERS = QT_TRANSLATE_NOOP("Gate", "ID card reader OK · Camera OK")
+DEMO_SITE = QT_TRANSLATE_NOOP("Gate", "DEMO · Guangzhou South · Gate 3")
+DEMO_READERS = QT_TRANSLATE_NOOP("Gate", "Card reader ✓ · Camera ✓")
 
 
 

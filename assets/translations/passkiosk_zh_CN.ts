@@ -205,13 +205,13 @@
     </message>
     <message>
         <location filename="../../kiosk/_words.py" line="131"/>
-        <source>DEMO · Guangzhou South Station · Gate 3</source>
+        <source>DEMO · Guangzhou South · Gate 3</source>
         <translation>演示 · 广州南站 · 3号闸机</translation>
     </message>
     <message>
         <location filename="../../kiosk/_words.py" line="132"/>
-        <source>ID card reader OK · Camera OK</source>
-        <translation>身份证读卡器 ✓ · 摄像头 ✓</translation>
+        <source>Card reader ✓ · Camera ✓</source>
+        <translation>读卡器 ✓ · 摄像头 ✓</translation>
     </message>
     <message>
         <location filename="../../kiosk/_words.py" line="86"/>

@@ -205,13 +205,13 @@
     </message>
     <message>
         <location filename="../../kiosk/_words.py" line="131"/>
-        <source>DEMO · Guangzhou South Station · Gate 3</source>
+        <source>DEMO · Guangzhou South · Gate 3</source>
         <translation>示範 · 廣州南站 · 3號閘機</translation>
     </message>
     <message>
         <location filename="../../kiosk/_words.py" line="132"/>
-        <source>ID card reader OK · Camera OK</source>
-        <translation>身份證讀卡器 ✓ · 鏡頭 ✓</translation>
+        <source>Card reader ✓ · Camera ✓</source>
+        <translation>讀卡器 ✓ · 鏡頭 ✓</translation>
     </message>
     <message>
         <location filename="../../kiosk/_words.py" line="86"/>

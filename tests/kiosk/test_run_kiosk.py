@@ -17,16 +17,19 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QPushButton
 from pytestqt.qtbot import QtBot
 
 from codes import Kind, Outcome
 from kiosk._gate import Phase
+from kiosk._keypad import Keypad
 from kiosk._run import Kiosk, RunOptions
 from readers import CardPresented, Health
 from service import BackgroundService, ServiceState, UploadLedger, enroll_kiosk
 from sync import KioskLists, device_public_key
 from tests.sync.servicekit import make_id18, new_service, now, sync_kiosk
+
+STAFF_PIN = "2468"
 
 
 @pytest.fixture
@@ -68,6 +71,7 @@ def test_scanned_code_to_verdict_record_and_upload(
     master, port = scanner_pty
     kiosk = Kiosk(RunOptions(data_dir=data, site="GZ-South", gate="3", service_url=url,
                              pcsc=False, scanner_port=port))
+    kiosk.store.set_staff_pin(STAFF_PIN)
     qtbot.addWidget(kiosk.window)
     kiosk.window.resize(1280, 800)
     kiosk.window.show()
@@ -83,7 +87,7 @@ def test_scanned_code_to_verdict_record_and_upload(
             (green, Outcome.PASS, "请通行"),
             (red, Outcome.DENY, "禁止通行"),
         ):
-            kiosk.controller.dismiss()
+            kiosk.controller.acknowledge()  # staff clear the previous verdict
             with qtbot.waitSignal(
                 kiosk.controller.stateChanged, timeout=10_000,
                 check_params_cb=lambda s: s.phase is Phase.VERDICT,
@@ -94,9 +98,21 @@ def test_scanned_code_to_verdict_record_and_upload(
             assert headline(kiosk) == words
         assert kiosk.store.record_counts().total == 2
 
-        # Staff touch the status strip: "sync now". The background scheduler uploads both
-        # records; the service holds each once.
-        QTest.mouseClick(kiosk.window.strip, Qt.MouseButton.LeftButton)
+        # Staff hold the corner, enter the PIN and press "sync now" in the panel. The
+        # background scheduler uploads both records; the service holds each once.
+        kiosk.controller.acknowledge()
+        QTest.mousePress(kiosk.window.page.staff_corner, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: kiosk.window.current_screen() == "pin", timeout=5000)
+        QTest.mouseRelease(kiosk.window.page.staff_corner, Qt.MouseButton.LeftButton)
+        keypad = kiosk.gate.flow.pin.findChild(Keypad)
+        assert keypad is not None
+        for key in STAFF_PIN:
+            QTest.mouseClick(keypad.key(key), Qt.MouseButton.LeftButton)
+        QTest.mouseClick(kiosk.gate.flow.pin.ok, Qt.MouseButton.LeftButton)
+        assert kiosk.window.current_screen() == "panel"
+        sync = kiosk.gate.flow.panel.findChild(QPushButton, "syncNow")
+        assert sync is not None
+        QTest.mouseClick(sync, Qt.MouseButton.LeftButton)
         assert [e.action for e in kiosk.store.audit_entries()][-1] == "sync_now"
         deadline = time.monotonic() + 20
         while kiosk.store.record_counts().pending and time.monotonic() < deadline:
