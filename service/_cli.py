@@ -108,7 +108,10 @@ def build_parser(prog: str = "passkiosk service") -> argparse.ArgumentParser:
     p.add_argument("--status", required=True, choices=["red", "yellow", "green", "revoked"],
                    help="revoked for --token; red/yellow (or green to lift) for --id/--card-serial")
 
-    admin_parser("publish", "publish pending changes as a new delta with fresh metadata", _publish)
+    p = admin_parser("publish", "publish pending changes as a new delta with fresh metadata",
+                     _publish)
+    p.add_argument("--only-expiring", action="store_true",
+                   help="cut no new list: only re-sign metadata nearing expiry (for a timer)")
 
     p = admin_parser("rotate-key", "replace a signing key; kiosks follow at their next sync",
                      _rotate_key)
@@ -243,6 +246,10 @@ def _publish(args: argparse.Namespace) -> int:
             print(json.dumps({"skipped": "another publisher holds the publish lock"}))
             return 0
         with _state(args) as st:
+            if args.only_expiring:
+                roles = st.repo.refresh_expiring(now=datetime.fromtimestamp(_now(args), UTC))
+                print(json.dumps({"resigned": roles, "versions": st.repo.versions()}))
+                return 0
             res = st.publish(now=_now(args))
             print(json.dumps({"list_version": res.version, "delta_records": res.delta_records,
                               "full_records": res.full_records,

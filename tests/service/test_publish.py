@@ -111,3 +111,18 @@ def test_kiosks_sync_from_the_static_tree_served_by_nginx(service: ServiceState,
         verifier.close()
     assert (v.outcome, v.reason) == (Outcome.DENY, "revoked_token")
 
+
+
+def test_only_expiring_resigns_what_is_due_and_cuts_no_list(
+        service: ServiceState, capsys: pytest.CaptureFixture[str]) -> None:
+    data = str(service.data_dir)
+    before = (service.list_version(), service.repo.versions())
+    assert service_main(["publish", "--data", data, "--only-expiring"]) == 0
+    assert json.loads(capsys.readouterr().out)["resigned"] == []
+    assert (service.list_version(), service.repo.versions()) == before
+    # Twenty hours on, the one-day timestamp is past half its life: only it is re-signed.
+    later = str(now() + 20 * 3600)
+    assert service_main(["publish", "--data", data, "--only-expiring", "--now", later]) == 0
+    assert json.loads(capsys.readouterr().out)["resigned"] == ["timestamp"]
+    assert service.list_version() == before[0]
+    assert service.repo.versions()["timestamp"] == before[1]["timestamp"] + 1

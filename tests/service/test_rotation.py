@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from tuf.api.metadata import Metadata, Root
 
-from codes import EntryKind, Kind, Outcome, Severity
+import codes
+from codes import EntryKind, Kind, Outcome, RevocationList, Severity, parse_trust_list, verify
 from service import BackgroundService, ServiceState, TufRepository, _repo
 from service import main as service_main
 from sync import SyncedVerifier
@@ -135,7 +136,7 @@ def test_issuer_rotation_old_tokens_stay_valid_new_ones_after_the_next_sync(
 def test_a_rotation_interrupted_after_the_new_root_is_completed_on_next_use(
         service: ServiceState, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     data = service.data_dir
-    real_write = _repo.write_atomic
+    real_write = codes.write_atomic  # what service._repo calls
 
     def crash_on_key_install(path: Path, payload: bytes, **kw: object) -> None:
         if path.name == "targets.pem":
@@ -179,3 +180,34 @@ def test_rotate_key_command(service: ServiceState, capsys: pytest.CaptureFixture
     assert len(service.trust_entries()) == 2
     with pytest.raises(SystemExit):
         service_main(["rotate-key", "--data", data, "--role", "kiosk"])
+
+
+def test_an_issuer_rotation_interrupted_after_its_entry_is_completed_on_next_open(
+        service: ServiceState, monkeypatch: pytest.MonkeyPatch) -> None:
+    from service import _state
+
+    data = service.data_dir
+    old_key = (data / "keys" / "issuer.pem").read_bytes()
+    old_kid = service.trust_entries()[0].kid
+    real_write = codes.write_atomic  # what service._state calls
+
+    def crash_on_key_install(path: Path, payload: bytes, **kw: object) -> None:
+        if path.name == "issuer.pem":
+            raise OSError("simulated power loss")
+        real_write(path, payload, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_state, "write_atomic", crash_on_key_install)
+    with pytest.raises(OSError, match="simulated"):
+        service.rotate_issuer_key(now=now())
+    monkeypatch.undo()
+    assert (data / "keys" / "issuer.next.pem").exists()
+    assert len(service.trust_entries()) == 2
+    service.close()
+    with ServiceState(data) as reopened:
+        assert not (data / "keys" / "issuer.next.pem").exists()
+        assert (data / "keys" / "issuer.pem").read_bytes() != old_key
+        token = _issue(reopened, 6)
+        trust = parse_trust_list(json.dumps(
+            {"keys": [e.to_json() for e in reopened.trust_entries()]}).encode())
+        v = verify(token, trust, RevocationList(), now())
+        assert v.outcome is Outcome.PASS and v.kid not in (None, old_kid)
