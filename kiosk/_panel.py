@@ -86,8 +86,9 @@ def _style_sheet() -> str:
         f" QPushButton:disabled {{ color: {c.choice_off[0]}; background: {c.choice_off[1]}; }}"
         f" QLineEdit {{ color: {c.field[0]}; background: {c.field[1]};"
         f"   border: 2px solid {c.page[0]}; padding: 4px 12px; }}"
-        f" #message {{ color: {c.message[0]}; background: {c.message[1]}; padding: 4px 12px; }}"
-        f" #message[error=\"true\"] {{ color: {c.error[0]}; }}"
+        f" QLabel[role=\"message\"] {{ color: {c.message[0]}; background: {c.message[1]};"
+        "   padding: 4px 12px; }"
+        f" QLabel[role=\"message\"][error=\"true\"] {{ color: {c.error[0]}; }}"
     )
 
 
@@ -241,16 +242,12 @@ class StaffPanel(QWidget):
         self.pages.addWidget(self.status_page)
         self.pages.addWidget(self.settings_page)
 
-        self.message = _label("message", self)
-        self.message.setProperty("error", False)
-        self.message.setMinimumHeight(48)
 
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 16, 24, 16)
+        layout.setContentsMargins(24, 12, 24, 12)
         layout.setSpacing(12)
         layout.addLayout(header)
         layout.addWidget(self.pages, 1)
-        layout.addWidget(self.message)
 
         self.tabs.set_value("status")
         self._retranslate()
@@ -283,6 +280,10 @@ class StaffPanel(QWidget):
                   self.last_sync):
             info.addWidget(w)
         info.addStretch(1)
+        # Results show where staff look after an action: under the status, and on the settings
+        # page above the save button (no strip of its own: the panel fits the smallest screen).
+        self.message = _message_label("message", page)
+        info.addWidget(self.message)
 
         actions = QVBoxLayout()
         actions.setSpacing(8)
@@ -363,7 +364,7 @@ class StaffPanel(QWidget):
             ("serviceUrlLabel", self.service_url)])
         self.policy_heading = _label("policyHeading", page, 28, bold=True)
         self.kiosk_heading = _label("kioskHeading", page, 28, bold=True)
-        self.unsaved = _label("unsaved", page)
+        self.settings_message = _message_label("settingsMessage", page)
         col1 = QVBoxLayout()
         col1.addWidget(self.policy_heading)
         col1.addLayout(left)
@@ -372,7 +373,7 @@ class StaffPanel(QWidget):
         col2.addWidget(self.kiosk_heading)
         col2.addLayout(right)
         col2.addStretch(1)
-        col2.addWidget(self.unsaved)
+        col2.addWidget(self.settings_message)
         col2.addWidget(self.save_button)
         layout = QHBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -401,10 +402,8 @@ class StaffPanel(QWidget):
 
     def show_message(self, text: str, error: bool = False) -> None:
         """Show the result of an action (``staff_text(M.EXPORTED_TO, path)`` …) in the footer."""
-        self.message.setText(text)
-        self.message.setProperty("error", error)
-        self.message.style().unpolish(self.message)
-        self.message.style().polish(self.message)
+        for label in (self.message, self.settings_message):
+            _set_message(label, text, error)
 
     def show_page(self, page: str) -> None:
         """``"status"`` or ``"settings"``."""
@@ -451,7 +450,7 @@ class StaffPanel(QWidget):
     def _on_close(self) -> None:
         self._disarm_exit()
         self.set_config(self._config)  # unsaved edits are dropped, not kept for the next staff
-        self.message.clear()
+        self.show_message("")
         self.show_page("status")
         self.closed.emit()
 
@@ -470,7 +469,10 @@ class StaffPanel(QWidget):
         self.language.set_value(d.language)
         changed = d != self._config
         self.save_button.setEnabled(changed)
-        self.unsaved.setText(staff_text(M.UNSAVED) if changed else "")
+        if changed:
+            _set_message(self.settings_message, staff_text(M.UNSAVED), error=False)
+        elif self.settings_message.text() == staff_text(M.UNSAVED):
+            _set_message(self.settings_message, "", error=False)
 
     def _show_status(self) -> None:
         s = self._status
@@ -541,6 +543,21 @@ class StaffPanel(QWidget):
         if event.type() == QEvent.Type.LanguageChange:
             self._retranslate()
         super().changeEvent(event)
+
+
+def _message_label(name: str, parent: QWidget) -> QLabel:
+    label = _label(name, parent)
+    label.setProperty("role", "message")
+    _set_message(label, "", error=False)
+    return label
+
+
+def _set_message(label: QLabel, text: str, error: bool) -> None:
+    label.setText(text)
+    label.setProperty("error", error)
+    label.style().unpolish(label)  # the error colour comes from the style sheet
+    label.style().polish(label)
+    label.setVisible(bool(text))
 
 
 def _age(age_s: float | None) -> tuple[str, ...]:

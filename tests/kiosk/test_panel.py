@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
@@ -15,7 +16,14 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QApplication,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 
 from codes.wire import EntryRecord, new_record_id
@@ -137,7 +145,7 @@ def test_settings_taps_give_the_edited_config(qtbot: QtBot, panel: StaffPanel) -
     field = url_field(panel)
     field.selectAll()
     QTest.keyClicks(field, "http://127.0.0.1:8443/")
-    assert label(panel, "unsaved") == "Changes not saved yet"
+    assert label(panel, "settingsMessage") == "Changes not saved yet"
     with qtbot.waitSignal(panel.configSaved, timeout=2000) as saved:
         tap(panel, "save")
     want = KioskConfig(
@@ -147,7 +155,8 @@ def test_settings_taps_give_the_edited_config(qtbot: QtBot, panel: StaffPanel) -
     )
     assert saved.args == [want]
     assert panel.config() == want
-    assert not button(panel, "save").isEnabled() and label(panel, "unsaved") == ""
+    assert not button(panel, "save").isEnabled()
+    assert not child(panel, QLabel, "settingsMessage").isVisible()
 
 
 def test_steppers_stop_at_the_limits(qtbot: QtBot, panel: StaffPanel) -> None:
@@ -176,8 +185,9 @@ def test_a_bad_address_is_not_saved_and_says_why(qtbot: QtBot, panel: StaffPanel
     QTest.keyClicks(url_field(panel), "ftp://files.example")
     with qtbot.assertNotEmitted(panel.configSaved, wait=20):
         tap(panel, "save")
-    assert label(panel, "message").startswith("Not saved: service.url: expected an http://")
-    assert child(panel, QLabel, "message").property("error") is True
+    shown = child(panel, QLabel, "settingsMessage")
+    assert shown.isVisible() and shown.property("error") is True
+    assert shown.text().startswith("Not saved: service.url: expected an http://")
 
 
 def test_close_drops_unsaved_edits(qtbot: QtBot, panel: StaffPanel) -> None:
@@ -249,10 +259,16 @@ def test_set_config_shows_every_setting(panel: StaffPanel) -> None:
     assert url_field(panel).text() == ""
 
 
-def test_show_message(panel: StaffPanel) -> None:
+def test_show_message_on_either_page(panel: StaffPanel) -> None:
+    assert not child(panel, QLabel, "message").isVisible()
     panel.show_message(staff_text(M.EXPORTED_TO, "/var/lib/passkiosk/exports/x.csv"))
-    assert label(panel, "message") == "Exported to /var/lib/passkiosk/exports/x.csv"
-    assert child(panel, QLabel, "message").property("error") is False
+    status = child(panel, QLabel, "message")
+    assert status.isVisible() and status.property("error") is False
+    assert status.text() == "Exported to /var/lib/passkiosk/exports/x.csv"
+    panel.show_page("settings")
+    assert label(panel, "settingsMessage") == status.text()
+    panel.show_message("")
+    assert not child(panel, QLabel, "settingsMessage").isVisible()
 
 
 @pytest.mark.parametrize(("lang", "title", "family"), [
@@ -310,6 +326,43 @@ def test_sizes_at_both_screen_sizes(
     for b in (c for c in shown if isinstance(c, QPushButton) and c.text()):
         # The words fit on the button, inside its padding.
         assert b.fontMetrics().horizontalAdvance(b.text()) + 2 * 16 <= b.width(), b.objectName()
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1920, 1080)])
+@pytest.mark.parametrize("page", ["status", "settings"])
+def test_fits_the_gate_window_without_scrolling(
+    qtbot: QtBot, size: tuple[int, int], page: str
+) -> None:
+    # The kiosk shows the panel in its window's side-screen area, above the status strip; a
+    # panel taller than that area would scroll. Fullest content: every list, two reader lines
+    # and a long result message.
+    from kiosk._window import KioskWindow
+
+    install_language(application(), "zh_CN")
+    try:
+        window = KioskWindow()
+        qtbot.addWidget(window)
+        panel = StaffPanel()
+        window.add_screen("panel", panel)
+        panel.set_config(SAVED)
+        panel.set_status(replace(STATUS, readers=("pcsc ✓  sam ✓", "camera ⚠  scanner ✗")))
+        panel.show_page(page)
+        panel.show_message(staff_text(
+            M.EXPORTED_TO, "/var/lib/passkiosk/exports/counts-Guangzhou_South-B-3-2026-12-04.csv"))
+        window.resize(*size)
+        window.show()
+        window.show_screen("panel")
+        holder = panel.parentWidget()
+        while holder is not None and not isinstance(holder, QAbstractScrollArea):
+            holder = holder.parentWidget()
+        assert isinstance(holder, QAbstractScrollArea)
+        qtbot.waitUntil(lambda: panel.isVisible() and panel.width() >= size[0] - 20,
+                        timeout=2000)
+        bar = holder.verticalScrollBar()
+        assert bar.maximum() == 0, f"panel {panel.size()} in {holder.viewport().size()}"
+        assert holder.horizontalScrollBar().maximum() == 0
+    finally:
+        install_language(application(), "en")
 
 
 def test_every_colour_pair_reaches_7_to_1(panel: StaffPanel) -> None:
