@@ -1,6 +1,6 @@
 """Runs a SoundPlayer in its own process (QtMultimedia picks its audio backend once, at start).
 
-    python -m tests.kiosk._sound_child VOLUME ACTION [ACTION ...]
+    python -m tests.kiosk._sound_child [--sounds=DIR] VOLUME ACTION [ACTION ...]
 
 An action is ``verdict:<outcome>:<reason>:<language>`` or ``prompt:<name>:<language>``. Each
 action after the first starts as soon as the previous one's first file starts playing, so it
@@ -12,7 +12,9 @@ once when there is no audio output), with status 3 after 20 s.
 from __future__ import annotations
 
 import json
+import logging
 import sys
+from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QTimer
 
@@ -25,9 +27,12 @@ def emit(**event: object) -> None:
 
 
 def main(argv: list[str]) -> int:
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     app = QCoreApplication(argv[:1])
-    player = SoundPlayer(volume=int(argv[1]))
-    actions = list(argv[2:])
+    args = argv[1:]
+    sounds = Path(args.pop(0).removeprefix("--sounds=")) if args[0].startswith("--") else None
+    player = SoundPlayer(sounds, volume=int(args[0]))
+    actions = list(args[1:])
     emit(available=player.available)
 
     def run_next() -> None:

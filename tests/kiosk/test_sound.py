@@ -206,10 +206,12 @@ def test_the_generator_keeps_a_recorded_replacement(tmp_path: Path) -> None:
 # The player, in its own process -----------------------------------------------------------------
 
 
-def run_player(env: dict[str, str], volume: int, *actions: str) -> tuple[list[object], str]:
-    done = subprocess.run([sys.executable, "-m", "tests.kiosk._sound_child", str(volume),
-                           *actions], capture_output=True, text=True, timeout=120, cwd=ROOT,
-                          env=env, check=False)
+def run_player(env: dict[str, str], volume: int, *actions: str,
+               sounds: Path | None = None) -> tuple[list[object], str]:
+    where = [f"--sounds={sounds}"] if sounds is not None else []
+    done = subprocess.run([sys.executable, "-m", "tests.kiosk._sound_child", *where,
+                           str(volume), *actions], capture_output=True, text=True, timeout=120,
+                          cwd=ROOT, env=env, check=False)
     assert done.returncode == 0, (done.returncode, done.stdout, done.stderr)
     events: list[object] = [json.loads(line) for line in done.stdout.splitlines()]
     return events, done.stderr
@@ -235,7 +237,8 @@ class Recorder:
     server: PulseServer
 
     def record(self, volume: int, *actions: str) -> tuple[list[object], Samples]:
-        """Runs the player while recording; its events and the samples (16 kHz mono)."""
+        """Runs the player while recording; its events and the samples (16 kHz mono). Qt
+        warns about nothing while it plays."""
         raw = self.server.root / "monitor.raw"
         with raw.open("wb") as out:
             parec = subprocess.Popen(
@@ -244,7 +247,8 @@ class Recorder:
             try:
                 # The null sink's monitor streams silence continuously: wait for the first bytes.
                 wait_for(lambda: raw.stat().st_size > 3200, "parec to start recording")
-                events, _ = run_player(self.server.env, volume, *actions)
+                events, stderr = run_player(self.server.env, volume, *actions)
+                assert "QSoundEffect" not in stderr and "WARNING" not in stderr, stderr
                 size = raw.stat().st_size
                 wait_for(lambda: raw.stat().st_size > size + 16_000, "the recording's tail")
             finally:
@@ -311,3 +315,15 @@ def test_docs_list_every_spoken_line() -> None:
     wrong = [(name, lang) for name in PROMPTS for lang in LANGUAGES
              if SPOKEN[name][lang] not in rows.get(name, "")]
     assert not wrong
+
+
+def test_a_missing_file_is_skipped_with_one_log_line(pulse: Recorder, tmp_path: Path) -> None:
+    sounds = tmp_path / "sounds"
+    shutil.copytree(SOUNDS, sounds)
+    (sounds / "earcon_deny.wav").unlink()
+    (sounds / "en" / "see_staff.wav").write_bytes(b"RIFF not a wave file")
+    events, stderr = run_player(pulse.server.env, 80, "verdict:deny:status_red:en",
+                                sounds=sounds)
+    assert events == [{"available": True}, {"finished": True}]
+    assert stderr.count("earcon_deny.wav is missing") == 1, stderr
+    assert stderr.count("en/see_staff.wav cannot be played") == 1, stderr
