@@ -94,6 +94,12 @@ def test_unknown_names_are_refused_saying_what_was_expected(call: object,
         call()
 
 
+def test_the_plan_speaks_the_screen_languages() -> None:
+    from kiosk._app import LANGUAGES as SCREEN_LANGUAGES
+
+    assert LANGUAGES == SCREEN_LANGUAGES
+
+
 def test_every_prompt_is_written_in_every_language() -> None:
     for name in PROMPTS:
         assert set(SPOKEN[name]) == set(LANGUAGES), name
