@@ -333,3 +333,10 @@ def test_a_missing_file_is_skipped_with_one_log_line(pulse: Recorder, tmp_path: 
     assert events == [{"available": True}, {"finished": True}]
     assert stderr.count("earcon_deny.wav is missing") == 1, stderr
     assert stderr.count("en/see_staff.wav cannot be played") == 1, stderr
+
+
+def test_the_same_verdict_again_restarts_its_earcon(pulse: Recorder) -> None:
+    events, _ = pulse.record(80, "verdict:pass:ok:en", "verdict:pass:ok:en")
+    assert events == [{"available": True}, {"played": "earcon_pass.wav"},
+                      {"played": "earcon_pass.wav"}, {"played": "en/pass.wav"},
+                      {"finished": True}]
