@@ -470,6 +470,11 @@ def _rois(gray: GrayImage, first: list[zxingcpp.Barcode]) -> list[Box]:
     """Likely code regions: zxing's failed detections first, then the most code-like textures."""
     boxes: list[Box] = []
     for r in first:
+        # zxing-cpp's QR family also reports failed rMQR and Micro QR detections: strips and
+        # small squares inside a real code's modules. Taken as the region they would hide the
+        # whole code (a texture box overlapping them is dropped), so only QR detections count.
+        if r.format != zxingcpp.BarcodeFormat.QRCode:
+            continue
         p = r.position
         xs = [p.top_left.x, p.top_right.x, p.bottom_left.x, p.bottom_right.x]
         ys = [p.top_left.y, p.top_right.y, p.bottom_left.y, p.bottom_right.y]

@@ -22,7 +22,7 @@ from readers import (
     decode_image_file,
     is_well_formed_token,
 )
-from readers._qr import decode_pyzbar, decode_zxing, to_gray
+from readers._qr import _zx, decode_pyzbar, decode_zxing, to_gray
 from tests.readers.degrade import make_sample, render_qr
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -98,6 +98,19 @@ def test_cascade_reads_degraded_frames_zxing_misses(family: str, seed: int, stag
     result = FrameDecoder(NO_LIMIT).decode(sample.frame)
     assert result.texts == (sample.payload,)
     assert result.stage == stage
+
+
+# zxing-cpp's failed detections on these are rMQR / Micro QR strips inside the code; taken as
+# the code's region they hid it (the texture search's box of the whole code was dropped as
+# overlapping), and neither was read.
+@pytest.mark.parametrize(("family", "seed", "fake"), [
+    ("glare", 6, "RMQRCode"), ("glare", 8, "RMQRCode"), ("noise", 1, "MicroQRCode")])
+def test_failed_detections_of_other_symbologies_do_not_hide_the_code(
+        family: str, seed: int, fake: str) -> None:
+    sample = make_sample(family, seed)
+    gray = to_gray(sample.frame)
+    assert [r.format.name for r in _zx(gray)] == [fake]
+    assert FrameDecoder(NO_LIMIT).decode(gray).texts == (sample.payload,)
 
 
 def test_degraded_samples_never_give_a_wrong_payload() -> None:
