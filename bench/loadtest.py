@@ -68,6 +68,32 @@ def cpu_seconds(pid: int) -> float:
     return total + sum(cpu_seconds(int(c)) for c in children)
 
 
+class TimedNginx(Nginx):
+    """The test suite's nginx, plus a log of each upload's time inside nginx (``$request_time``:
+    from the request's first byte to the answer's last; the service-side latency)."""
+
+    def config(self) -> str:
+        conf = super().config()
+        conf = conf.replace("    log_format up ", "    log_format timing '$msec $request_method "
+                            "$status $request_time';\n    log_format up ", 1)
+        marker = f"access_log {self.prefix}/access.log up;"
+        return conf.replace(marker, f"{marker}\n        access_log {self.prefix}/timing.log "
+                                    "timing;", 1)
+
+    def upload_times(self) -> list[tuple[float, float, int]]:
+        """(end as epoch seconds, seconds inside nginx, status) of every upload."""
+        out = []
+        try:
+            lines = (self.prefix / "timing.log").read_text().splitlines()
+        except OSError:
+            return []
+        for line in lines:
+            parts = line.split()
+            if len(parts) == 4 and parts[1] == "POST":
+                out.append((float(parts[0]), float(parts[3]), int(parts[2])))
+        return out
+
+
 class Replica:
     """One ``passkiosk service`` process on a loopback port; CPU summed over restarts."""
 
@@ -122,9 +148,11 @@ class Faults:
                 self._threads.append(t)
 
     def _run(self, name: str, action: Callable[[], None]) -> None:
-        start = time.monotonic()
+        start, wall = time.monotonic(), time.time()
         action()
-        self.windows.append({"fault": name, "start": start, "end": time.monotonic()})
+        end = time.monotonic()
+        self.windows.append({"fault": name, "start": start, "end": end,
+                             "wall_start": wall, "wall_end": wall + end - start})
 
     def join(self) -> None:
         for t in self._threads:
@@ -206,7 +234,8 @@ def stored_records(data: Path, db_url: str | None) -> dict[str, tuple[int, set[s
 
 
 def summarise(fleet: FleetResult, stored: dict[str, tuple[int, set[str]]],
-              windows: list[dict[str, float | str]], run_s: float) -> dict[str, object]:
+              windows: list[dict[str, float | str]], run_s: float,
+              nginx_times: list[tuple[float, float, int]]) -> dict[str, object]:
     lost = duplicated = records_stored = 0
     for key_id, ids in fleet.sent_ids.items():
         rows, distinct = stored.get(key_id, (0, set()))
@@ -218,6 +247,12 @@ def summarise(fleet: FleetResult, stored: dict[str, tuple[int, set[str]]],
         return any(float(w["start"]) <= end and start <= float(w["end"]) + FAULT_SETTLE_S
                    for w in windows)
 
+    def in_fault_wall(end: float, took: float) -> bool:
+        return any(float(w["wall_start"]) <= end and end - took <= float(w["wall_end"])
+                   + FAULT_SETTLE_S for w in windows)
+
+    served = [took * 1000 for end, took, status in nginx_times
+              if status == 200 and not in_fault_wall(end, took)]
     ok = [s for s in fleet.pushes if s.ok]
     calm = [(s.end - s.start) * 1000 for s in ok if not in_fault(s.start, s.end)]
     every = [(s.end - s.start) * 1000 for s in ok]
@@ -230,6 +265,9 @@ def summarise(fleet: FleetResult, stored: dict[str, tuple[int, set[str]]],
         "records_per_s": round(records_stored / run_s, 1),
         "p50_ms": round(percentile(calm, 50), 1), "p95_ms": round(percentile(calm, 95), 1),
         "errors": fleet.upload_errors,
+        "error_kinds": fleet.error_kinds,
+        "nginx_p50_ms": round(percentile(served, 50), 1),
+        "nginx_p95_ms": round(percentile(served, 95), 1),
         "p95_ms_all": round(percentile(every, 95), 1),
         "max_ms_all": round(max(every, default=0), 1),
         "polls": fleet.polls_ok, "poll_errors": fleet.poll_errors,
@@ -243,7 +281,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     use_pg = not args.sqlite and _has_db_option()
     pg = PostgresCluster(fast=False, settings={"max_connections": "300"}) if use_pg else None
     replicas: list[Replica] = []
-    nginx: Nginx | None = None
+    nginx: TimedNginx | None = None
     try:
         db_url = None
         if pg is not None:
@@ -254,7 +292,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         replicas = [Replica(setup.data, db_url, workdir, i) for i in range(args.replicas)]
         for r in replicas:
             r.start()
-        nginx = Nginx([r.address for r in replicas],
+        nginx = TimedNginx([r.address for r in replicas],
                       static={"/metadata/": repo / "metadata", "/targets/": repo / "targets"})
         nginx.start()
         assert nginx.proc is not None
@@ -289,7 +327,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         cpu = [round(r.cpu_now() - c, 1) for r, c in zip(replicas, cpu0, strict=True)]
         nginx_cpu = round(cpu_seconds(nginx.proc.pid) - nginx_cpu0, 1)
         stored = stored_records(setup.data, db_url)
-        summary = summarise(result, stored, faults.windows, run_s)
+        summary = summarise(result, stored, faults.windows, run_s, nginx.upload_times())
         summary.update({
             "store": "postgresql" if db_url else "sqlite", "replicas": len(replicas),
             "speed": args.speed, "records_per_kiosk_minute": args.records_per_minute,

@@ -80,6 +80,7 @@ class FleetResult:
     poll_errors: int
     pushes: list[Sample]
     polls: list[Sample]
+    error_kinds: dict[str, int]  # failed pushes by HTTP status ("no answer": network)
     unsent: int  # records still queued after the drain (the service never confirmed them)
     sent_ids: dict[str, list[str]]  # kiosk key id → record ids its gate wrote
 
@@ -105,6 +106,7 @@ class Fleet:
         self._polls: list[Sample] = []
         self._draining = False
         self._outstanding = 0
+        self._error_kinds: dict[str, int] = {}
 
     # -- scheduling -----------------------------------------------------------------------
 
@@ -149,8 +151,11 @@ class Fleet:
             try:
                 result = push_pending(store, self.url, k.key, timeout_s=self.timeout_s,
                                       purge=False)
-            except PushError:
+            except PushError as e:
                 ok = False
+                kind = str(e.status) if e.status is not None else "no answer"
+                with self._lock:
+                    self._error_kinds[kind] = self._error_kinds.get(kind, 0) + 1
             else:
                 ok = True
                 k.queued = result.pending
@@ -255,7 +260,8 @@ class Fleet:
             records_sent=sum(len(k.sent_ids) for k in self.kiosks),
             uploads_ok=sum(s.ok for s in pushes), upload_errors=sum(not s.ok for s in pushes),
             polls_ok=sum(s.ok for s in polls), poll_errors=sum(not s.ok for s in polls),
-            pushes=pushes, polls=polls, unsent=sum(k.queued for k in self.kiosks),
+            pushes=pushes, polls=polls, error_kinds=dict(self._error_kinds),
+            unsent=sum(k.queued for k in self.kiosks),
             sent_ids={k.key.key_id: k.sent_ids for k in self.kiosks})
 
     def remove_stores(self) -> None:
