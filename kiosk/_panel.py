@@ -11,6 +11,8 @@ default language, service address, save). Every control is a large button (at le
 ``kiosk._style``): booleans and choices are rows of buttons with the chosen one filled and marked
 with a tick, numbers have - and + buttons; the service address is a text field for a USB
 keyboard. Exit asks for a second tap, so a brush against the screen does not close the kiosk.
+The panel is laid out to fit the gate window's screen area above the status strip at 1280x800;
+larger screens scale its type up.
 
 Keyboard. Buttons take no focus, so every key typed goes to the address field. The scanner-gun
 filter (``kiosk._wedge``) only withholds keys that may start ``PK1:``/``HC1:`` and delivers them
@@ -401,7 +403,8 @@ class StaffPanel(QWidget):
         self._show_status()
 
     def show_message(self, text: str, error: bool = False) -> None:
-        """Show the result of an action (``staff_text(M.EXPORTED_TO, path)`` …) in the footer."""
+        """Show the result of an action (``staff_text(M.EXPORTED_TO, path)`` …) under the status
+        and above the save button; ``""`` hides it. ``error`` shows it in the error colour."""
         for label in (self.message, self.settings_message):
             _set_message(label, text, error)
 
