@@ -55,6 +55,7 @@ IDENTIFY_HINT = QT_TRANSLATE_NOOP(
     "Helper", "Tap your own ID card on the reader, or ask staff to enter the PIN"
 )
 HELPER_LINE = QT_TRANSLATE_NOOP("Helper", "Helper: %1")
+STAFF_HELPER = QT_TRANSLATE_NOOP("Helper", "staff member")
 RATE_LIMITED = QT_TRANSLATE_NOOP("Helper", "Too many lookups, please try again in %1 seconds")
 STAFF_PIN = QT_TRANSLATE_NOOP("Helper", "Staff PIN")
 NEXT = QT_TRANSLATE_NOOP("Helper", "Next")
@@ -197,6 +198,10 @@ class ProxyLookupPage(QWidget):
         self._entry.clear()
         self._go(ProxyStep.KEYPAD)
 
+    def helper_identified_by_pin(self) -> None:
+        """Staff entered the PIN: shown as "staff member" in the current language."""
+        self.helper_identified(STAFF_HELPER)
+
     def show_rate_limited(self, seconds: float) -> None:
         """The kiosk refused the lookup: count down, then return to the confirm step."""
         self._wait_until = time.monotonic() + max(0.0, seconds)
@@ -272,7 +277,8 @@ class ProxyLookupPage(QWidget):
         self.title.setText(tr(title))
         self.title_english.setText(title if tr(title) != title else "")
         self.title_english.setVisible(bool(self.title_english.text()))
-        self.helper.setText(tr(HELPER_LINE, self._helper) if self._helper else "")
+        who = tr(STAFF_HELPER) if self._helper == STAFF_HELPER else self._helper
+        self.helper.setText(tr(HELPER_LINE, who) if who else "")
         self.helper.setVisible(bool(self._helper) and step is not ProxyStep.IDENTIFY)
         self.identify_hint.setText(tr(IDENTIFY_HINT))
         self.staff_pin.setText(tr(STAFF_PIN))

@@ -440,31 +440,36 @@
     </message>
     <message>
         <location filename="../../kiosk/_proxy_view.py" line="58"/>
+        <source>staff member</source>
+        <translation>職員</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/_proxy_view.py" line="59"/>
         <source>Too many lookups, please try again in %1 seconds</source>
         <translation>查詢太頻繁，請 %1 秒後再試</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_proxy_view.py" line="59"/>
+        <location filename="../../kiosk/_proxy_view.py" line="60"/>
         <source>Staff PIN</source>
         <translation>職員密碼</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_proxy_view.py" line="60"/>
+        <location filename="../../kiosk/_proxy_view.py" line="61"/>
         <source>Next</source>
         <translation>下一步</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_proxy_view.py" line="61"/>
+        <location filename="../../kiosk/_proxy_view.py" line="62"/>
         <source>Look up</source>
         <translation>查詢</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_proxy_view.py" line="62"/>
+        <location filename="../../kiosk/_proxy_view.py" line="63"/>
         <source>Change the number</source>
         <translation>返回修改</translation>
     </message>
     <message>
-        <location filename="../../kiosk/_proxy_view.py" line="63"/>
+        <location filename="../../kiosk/_proxy_view.py" line="64"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>

@@ -125,6 +125,15 @@ def test_bad_region_and_date_as_typed(page: ProxyLookupPage) -> None:
     assert page.advice.text() == "Digits 7 to 14 are not a real birth date, please check"
 
 
+def test_staff_pin_helper_in_words_of_the_language(page: ProxyLookupPage, zh: None) -> None:
+    page.helper_identified_by_pin()
+    assert page.step() is ProxyStep.KEYPAD
+    assert page.helper.text() == "代查人：工作人员"
+    install_language(app(), "en")
+    QCoreApplication.processEvents()
+    assert page.helper.text() == "Helper: staff member"
+
+
 def test_change_goes_back_with_the_number_kept(page: ProxyLookupPage) -> None:
     page.helper_identified("x")
     type_keys(page, NUMBER)
