@@ -226,6 +226,7 @@ class Kiosk:
         self.flow.refresh_panel()
 
     def close(self) -> None:
+        self._freshness_timer.stop()
         for reader in self.readers:
             try:
                 reader.stop()
@@ -233,6 +234,7 @@ class Kiosk:
                 log.error("stopping %s: %s", reader.source, exc)
         if self.scheduler is not None:
             self.scheduler.stop()
+            self._relay.status.disconnect()
         self.app.removeEventFilter(self.wedge)
         self.gate.close()
         self._synced.close()
