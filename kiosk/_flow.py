@@ -215,7 +215,7 @@ class GateFlow(QObject):
             if self._pin_for == "helper":
                 self._helper = HelperId.staff_pin()
                 self._show("proxy", HELPER_IDLE_S)
-                self.proxy.helper_identified("staff")
+                self.proxy.helper_identified_by_pin()
             else:
                 self.panel.set_config(self.config)
                 self.refresh_panel()
