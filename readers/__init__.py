@@ -8,7 +8,8 @@ No Qt here: readers run their own threads and hand events to an ``EventSink`` ca
   and name).
 - ``SerialScanner``: serial-port scanner guns (one code per CR/LF-terminated line).
 - ``CameraScanner``: QR codes from a ``FrameSource`` (``CvFrameSource``: a camera or video
-  file), with ``CodeFilter`` (de-duplication, confirmation) and ``ScannerStats``.
+  file), with ``CodeFilter`` (de-duplication, confirmation), ``ScannerStats`` and
+  ``SceneConfig`` (how little decoding a still scene gets).
 - QR decoding: ``decode_image_file`` (a picture file), ``FrameDecoder`` (a frame within a time
   budget, giving a ``DecodeResult``), ``TemporalFuser``, ``is_well_formed_token``; their
   tunables in ``DecodeConfig``.
@@ -53,6 +54,7 @@ __all__ = [
     "SamCardReader",
     "SamTimeout",
     "ScannerStats",
+    "SceneConfig",
     "SerialScanner",
     "TemporalFuser",
     "decode_image_file",
@@ -82,6 +84,7 @@ if TYPE_CHECKING:
         is_well_formed_token,
     )
     from readers._sam import SamCardReader, SamTimeout
+    from readers._scene import SceneConfig
     from readers._serial_scanner import SerialScanner
 
 _LAZY = {
@@ -101,6 +104,7 @@ _LAZY = {
     "is_well_formed_token": "readers._qr",
     "SamCardReader": "readers._sam",
     "SamTimeout": "readers._sam",
+    "SceneConfig": "readers._scene",
     "SerialScanner": "readers._serial_scanner",
 }
 
