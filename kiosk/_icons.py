@@ -37,10 +37,24 @@ class SymbolWidget(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         del event
-        side = min(self.width(), self.height())
-        box = QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        if self._symbol is Symbol.CARD_OR_CODE:
+            # Two discs side by side: what the person can do, as pictures.
+            side = min(self.width() / 2.2, self.height())
+            gap = side * 0.2
+            left = (self.width() - 2 * side - gap) / 2
+            top = (self.height() - side) / 2
+            for i, draw in enumerate((self._paint_card, self._paint_qr)):
+                box = QRectF(left + i * (side + gap), top, side, side)
+                p.setPen(Qt.PenStyle.NoPen)
+                p.setBrush(self._disc)
+                p.drawEllipse(box)
+                draw(p, box, side)
+            p.end()
+            return
+        side = min(self.width(), self.height())
+        box = QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(self._disc)
         p.drawEllipse(box)

@@ -142,6 +142,7 @@ class Symbol(enum.StrEnum):
     QUESTION = "question"
     CARD = "card"
     QR = "qr"
+    CARD_OR_CODE = "card_or_code"  # the idle picture: a card on the reader, or a code
 
 
 SYMBOL_FOR: dict[Outcome, Symbol] = {
@@ -245,12 +246,14 @@ def screen_for(
     if state.phase is Phase.VERDICT and state.verdict is not None:
         return _verdict_screen(state, state.verdict, timings, stale_age_s)
     if state.phase is Phase.READING:
-        return Screen(None, Symbol.CARD, Phrase(_READING[state.presentation or Presentation.CODE]))
+        presentation = state.presentation or Presentation.CODE
+        symbol = Symbol.QR if presentation is Presentation.CODE else Symbol.CARD
+        return Screen(None, symbol, Phrase(_READING[presentation]))
     if available is Availability.NO_CARD:
         return Screen(None, Symbol.QR, Phrase(IDLE_NO_CARD_TITLE), Phrase(IDLE_CODE_HINT))
     if available is Availability.NO_CODE:
         return Screen(None, Symbol.CARD, Phrase(IDLE_NO_CODE_TITLE), Phrase(IDLE_HINT))
-    return Screen(None, Symbol.CARD, Phrase(IDLE_TITLE), Phrase(IDLE_HINT),
+    return Screen(None, Symbol.CARD_OR_CODE, Phrase(IDLE_TITLE), Phrase(IDLE_HINT),
                   notes=(Phrase(IDLE_CODE_HINT),))
 
 

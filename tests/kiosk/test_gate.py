@@ -267,7 +267,7 @@ def verdict_state(verdict: Verdict, presentation: Presentation = Presentation.CO
 
 def test_idle_screen_says_what_to_do() -> None:
     screen = screen_for(GateState(Phase.IDLE, 0.0))
-    assert (screen.outcome, screen.symbol) == (None, Symbol.CARD)
+    assert (screen.outcome, screen.symbol) == (None, Symbol.CARD_OR_CODE)
     assert screen.headline == Phrase(W.IDLE_TITLE)
     assert screen.detail == Phrase(W.IDLE_HINT)
     assert screen.notes == (Phrase(W.IDLE_CODE_HINT),)
@@ -323,7 +323,9 @@ def test_reading_screen_names_what_is_being_checked(
     presentation: Presentation | None, words: str
 ) -> None:
     screen = screen_for(GateState(Phase.READING, 0.0, presentation=presentation, read_id=1))
-    assert screen == W.Screen(None, Symbol.CARD, Phrase(words))
+    symbol = Symbol.CARD if presentation in (Presentation.ID_CARD, Presentation.TYPED_ID) \
+        else Symbol.QR
+    assert screen == W.Screen(None, symbol, Phrase(words))
 
 
 @pytest.mark.parametrize(
