@@ -10,7 +10,10 @@ Public API:
 - ``ServiceState``, ``PublishConfig``: the data folder (database, keys, repository): issue,
   revoke, publish.
 - ``TufRepository``, ``Expiry``: the TUF publisher and its signature lifetimes.
-- ``UploadLedger``, ``enroll_kiosk``: enrolled kiosk keys and received entry records.
+- ``Storage``, ``open_storage``, ``RateLimit``, ``HealthRow``, ``StorageError``: the upload-side
+  database behind one interface (kiosks, nonces, rate buckets, entry records, kiosk health,
+  audit log): ``UploadLedger`` (SQLite, the default) or ``PostgresStorage`` (``--db
+  postgresql://``, N replicas); ``enroll_kiosk``.
 - ``make_app``, ``serve``, ``BackgroundService``, ``HttpConfig``: the HTTP service and its
   deadlines and caps (aiohttp, imported lazily).
 - ``render_offline_card``, ``render_offline_cards``, ``CardText``: printed A6 offline-code
@@ -25,25 +28,34 @@ from service._httpconfig import HttpConfig
 from service._ledger import UploadLedger, enroll_kiosk
 from service._printcard import CardText, render_offline_card, render_offline_cards
 from service._repo import Expiry, TufRepository
+from service._sql import StorageError
 from service._state import IssuedToken, PublishConfig, PublishResult, ServiceState
+from service._store import HealthRow, RateLimit, Storage, open_storage
 
 if TYPE_CHECKING:
     from service._http import BackgroundService, make_app, serve
+    from service._store_pg import PostgresStorage
 
 __all__ = [
     "BackgroundService",
     "CardText",
     "Expiry",
+    "HealthRow",
     "HttpConfig",
     "IssuedToken",
+    "PostgresStorage",
     "PublishConfig",
     "PublishResult",
+    "RateLimit",
     "ServiceState",
+    "Storage",
+    "StorageError",
     "TufRepository",
     "UploadLedger",
     "enroll_kiosk",
     "main",
     "make_app",
+    "open_storage",
     "render_offline_card",
     "render_offline_cards",
     "serve",
@@ -54,6 +66,10 @@ _LAZY = {"BackgroundService", "make_app", "serve"}
 
 def __getattr__(name: str) -> object:
     # aiohttp is needed by the server only; the admin commands stay light without it.
+    if name == "PostgresStorage":  # psycopg: only a PostgreSQL deployment needs it
+        from service._store_pg import PostgresStorage
+
+        return PostgresStorage
     if name not in _LAZY:
         raise AttributeError(f"module 'service' has no attribute {name!r}")
     from service import _http

@@ -1,6 +1,7 @@
 """``passkiosk service``: run the provincial service or administer its data folder.
 
     passkiosk service --data DIR --listen 127.0.0.1:PORT        run the service
+    passkiosk service migrate --data DIR --db postgresql://...  create or update the schema
     passkiosk service init --data DIR [--iss CN-44]             role keys, issuer key, first publish
     passkiosk service issue --data DIR --id ID18 --name NAME --status S --kind K [--proxy]
     passkiosk service revoke --data DIR (--token HEX | --id ID18 | --card-serial HEX16) --status S
@@ -10,8 +11,10 @@
     passkiosk service enroll-kiosk --data DIR PUBKEY            allow a kiosk's uploads
     passkiosk service print-card --data DIR --id ID18 --name NAME --out card.pdf
 
-The kiosk's ``passkiosk`` command finds this module through the ``passkiosk.commands`` entry
-point, so a kiosk installed without the service simply has no ``service`` subcommand.
+Every command takes ``--db URL``: ``sqlite:///FOLDER`` (the default: the SQLite files in --data)
+or ``postgresql://...`` (state shared by several replicas; keys and the TUF repository stay in
+--data). The kiosk's ``passkiosk`` command finds this module through the ``passkiosk.commands``
+entry point, so a kiosk installed without the service simply has no ``service`` subcommand.
 """
 
 from __future__ import annotations
@@ -31,9 +34,14 @@ from service._httpconfig import HttpConfig
 from service._ledger import enroll_kiosk
 from service._printcard import render_offline_card
 from service._publish_lock import file_publish_lock, pg_publish_lock
-from service._state import ServiceState
+from service._sql import is_postgres_url
+from service._state import ServiceState, migrate_state
+from service._store import open_storage
+from service._store_pg import MIGRATIONS as PG_UPLOAD_MIGRATIONS
 
 _STATUS = {"green": 0, "yellow": 1, "red": 2}
+_DB_HELP = ("database: sqlite:///FOLDER (default: SQLite in --data) or postgresql://USER@HOST/DB "
+            "(run `migrate` first)")
 Handler = Callable[[argparse.Namespace], int]
 
 
@@ -63,6 +71,7 @@ def build_parser(prog: str = "passkiosk service") -> argparse.ArgumentParser:
         prog=prog, description="Run the provincial service (no subcommand) or administer its "
                                "data folder.")
     svc.add_argument("--data", dest="service_data", metavar="DIR", help="service data folder")
+    svc.add_argument("--db", dest="service_db", metavar="URL", help=_DB_HELP)
     svc.add_argument("--listen", default="127.0.0.1:8443", metavar="HOST:PORT",
                      help="address to serve on (default 127.0.0.1:8443)")
     defaults = HttpConfig()
@@ -82,10 +91,14 @@ def build_parser(prog: str = "passkiosk service") -> argparse.ArgumentParser:
     def admin_parser(name: str, help_text: str, handler: Handler) -> argparse.ArgumentParser:
         p = admin.add_parser(name, help=help_text, description=help_text)
         p.add_argument("--data", metavar="DIR", help="service data folder")
+        p.add_argument("--db", metavar="URL", help=_DB_HELP)
         p.add_argument("--now", metavar="TIME", type=_time_arg,
                        help="epoch seconds or ISO 8601 (default: clock)")
         p.set_defaults(handler=handler)
         return p
+
+    admin_parser("migrate", "create or update the database schema (run before the replicas "
+                            "start after an upgrade)", _migrate)
 
     p = admin_parser("init", "create the data folder: TUF role keys, PK1 issuer key, first publish",
                      _init)
@@ -160,8 +173,13 @@ def _data(args: argparse.Namespace) -> Path:
     return Path(value).expanduser().resolve()
 
 
+def _db(args: argparse.Namespace) -> str | None:
+    value: str | None = getattr(args, "db", None) or getattr(args, "service_db", None)
+    return value
+
+
 def _state(args: argparse.Namespace) -> ServiceState:
-    return ServiceState(_data(args))
+    return ServiceState(_data(args), db=_db(args))
 
 
 # -- handlers ---------------------------------------------------------------------------------
@@ -174,20 +192,43 @@ def _serve(args: argparse.Namespace) -> int:
     if not host or not port.isdigit():
         raise UsageError(f"--listen: expected HOST:PORT, got {args.listen!r}")
     data = _data(args)
-    ServiceState(data).close()  # fail early and clearly if the folder is not initialised
+    ServiceState(data, db=_db(args)).close()  # fail early and clearly if not initialised
     print(f"passkiosk service: serving {data} on http://{host}:{port}", file=sys.stderr)
     if args.max_connections_per_peer < 1:
         raise UsageError("--max-connections-per-peer: expected at least 1, got "
                          f"{args.max_connections_per_peer}")
     serve(data, host, int(port), config=HttpConfig(
         header_timeout=args.header_timeout, body_timeout=args.body_timeout,
-        max_connections_per_peer=args.max_connections_per_peer))
+        max_connections_per_peer=args.max_connections_per_peer), db=_db(args))
     return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    url = _db(args)
+    if not is_postgres_url(url):
+        # SQLite databases bring themselves up to date when opened.
+        data = _data(args)
+        with open_storage(url, data):
+            pass
+        out: dict[str, object] = {"db": "sqlite", "data": str(data)}
+    else:
+        assert url is not None
+        state = migrate_state(url)
+        with open_storage(url, _data_or_none(args), migrate=True):
+            pass
+        out = {"db": "postgresql", "state": state, "uploads": len(PG_UPLOAD_MIGRATIONS)}
+    print(json.dumps({"migrated": out}))
+    return 0
+
+
+def _data_or_none(args: argparse.Namespace) -> Path:
+    value: str | None = getattr(args, "data", None) or getattr(args, "service_data", None)
+    return Path(value or ".")
 
 
 def _init(args: argparse.Namespace) -> int:
     data = _data(args)
-    with ServiceState.init(data, iss=args.iss, now=_now(args)) as st:
+    with ServiceState.init(data, iss=args.iss, now=_now(args), db=_db(args)) as st:
         root = st.repo.metadata_dir / "1.root.json"
         entry = st.trust_entries()[0]
         print(json.dumps({"data": str(data), "iss": entry.iss, "kid": entry.kid,
@@ -290,7 +331,7 @@ def _rotate_key(args: argparse.Namespace) -> int:
 
 def _enroll(args: argparse.Namespace) -> int:
     _state(args).close()
-    key_id = enroll_kiosk(_data(args), args.pubkey, args.label)
+    key_id = enroll_kiosk(_data(args), args.pubkey, args.label, db_url=_db(args))
     print(json.dumps({"enrolled": key_id, "label": args.label}))
     return 0
 

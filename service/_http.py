@@ -1,6 +1,9 @@
 """The provincial service over HTTP (aiohttp): the TUF repository as static files, the signed
-entry-record upload and a health probe. Handlers hold no state of their own: everything lives in
-the data folder (repository files, the upload ledger).
+entry-record and kiosk-health uploads and a health probe. Handlers hold no state of their own:
+everything lives in the data folder (repository files) and the database (``--db``: SQLite in
+the data folder, or PostgreSQL shared by N replicas behind a load balancer). ``/healthz``
+answers 503 when the database does not, so a load balancer stops sending work to a replica
+that cannot store it.
 
 An unauthenticated peer can make the service do only bounded work:
 
@@ -34,9 +37,11 @@ from typing import Any
 from aiohttp import web
 
 from codes import DeviceError
-from codes.wire import UPLOAD_PATH
 from service._httpconfig import HttpConfig
 from service._repo import Expiry, TufRepository
+from service._sql import StorageError
+from service._store import RateLimit
+from service._upload_api import SIGNED_PATHS
 from service._upload_api import add_routes as add_upload_routes
 
 log = logging.getLogger(__name__)
@@ -61,7 +66,7 @@ async def _refuse_transport_encodings(
         return _closing(415, "expected no Content-Encoding (send the body as it is), "
                              f"got {encoding[:20]!r}")
     has_body = request.can_read_body or bool(request.content_length)
-    if has_body and not (request.method == "POST" and request.path == UPLOAD_PATH):
+    if has_body and not (request.method == "POST" and request.path in SIGNED_PATHS):
         # A body where none is taken: answer without reading it and drop the connection.
         return _closing(400, f"expected no body with {request.method} {request.path[:60]}, "
                              "got one")
@@ -75,7 +80,7 @@ def _closing(status: int, message: str) -> web.Response:
 
 
 def make_app(data_dir: Path, *, config: HttpConfig | None = None,
-             expiry: Expiry | None = None) -> web.Application:
+             expiry: Expiry | None = None, db: str | None = None) -> web.Application:
     """The aiohttp application: the TUF repository as static files, plus the upload API.
 
     While running it re-signs metadata that nears expiry (``TufRepository.refresh_expiring``),
@@ -87,11 +92,18 @@ def make_app(data_dir: Path, *, config: HttpConfig | None = None,
     app.router.add_static("/metadata/", repo.metadata_dir, follow_symlinks=False)
     app.router.add_static("/targets/", repo.targets_dir, follow_symlinks=False)
 
+    storage = add_upload_routes(
+        app, data_dir, body_timeout=config.body_timeout, db=db,
+        rate=RateLimit(per_minute=config.kiosk_per_minute, burst=config.kiosk_burst))
+
     async def health(_: web.Request) -> web.Response:
+        try:
+            await asyncio.wait_for(asyncio.to_thread(storage.ping), timeout=5)
+        except (StorageError, TimeoutError) as e:
+            return web.json_response({"ok": False, "error": f"database: {e}"[:300]}, status=503)
         return web.json_response({"ok": True, "versions": repo.versions()})
 
     app.router.add_get("/healthz", health)
-    add_upload_routes(app, data_dir, body_timeout=config.body_timeout)
 
     async def refresher(_: web.Application) -> AsyncIterator[None]:
         async def loop() -> None:
@@ -237,13 +249,14 @@ class _AcceptErrorLog:
 
 
 async def start_server(data_dir: Path, host: str, port: int, *,
-                       config: HttpConfig | None = None,
-                       expiry: Expiry | None = None) -> tuple[web.AppRunner, asyncio.Server]:
+                       config: HttpConfig | None = None, expiry: Expiry | None = None,
+                       db: str | None = None) -> tuple[web.AppRunner, asyncio.Server]:
     """Start serving on host:port in the running loop; returns what ``stop_server`` closes."""
     config = config or HttpConfig()
     loop = asyncio.get_running_loop()
     loop.set_exception_handler(_AcceptErrorLog())
-    runner = web.AppRunner(make_app(data_dir, config=config, expiry=expiry), access_log=None,
+    runner = web.AppRunner(make_app(data_dir, config=config, expiry=expiry, db=db),
+                           access_log=None,
                            auto_decompress=False, keepalive_timeout=config.keepalive_timeout,
                            lingering_time=0, handle_signals=False)
     await runner.setup()
@@ -268,8 +281,9 @@ class BackgroundService:
     """
 
     def __init__(self, data_dir: Path, *, host: str = "127.0.0.1", port: int = 0,
-                 config: HttpConfig | None = None) -> None:
+                 config: HttpConfig | None = None, db: str | None = None) -> None:
         self._data = data_dir
+        self._db = db
         self._host = host
         self._port = port
         self._config = config
@@ -287,7 +301,7 @@ class BackgroundService:
 
     async def _start(self) -> str:
         self._running = await start_server(self._data, self._host, self._port,
-                                           config=self._config)
+                                           config=self._config, db=self._db)
         port = int(self._running[1].sockets[0].getsockname()[1])
         return f"http://{self._host}:{port}"
 
@@ -305,11 +319,12 @@ class BackgroundService:
         self.stop()
 
 
-def serve(data_dir: Path, host: str, port: int, *, config: HttpConfig | None = None) -> None:
+def serve(data_dir: Path, host: str, port: int, *, config: HttpConfig | None = None,
+          db: str | None = None) -> None:
     """Run the service in the foreground until interrupted (``passkiosk service``)."""
 
     async def main() -> None:
-        running = await start_server(data_dir, host, port, config=config)
+        running = await start_server(data_dir, host, port, config=config, db=db)
         try:
             await asyncio.Event().wait()  # until KeyboardInterrupt cancels the run
         finally:

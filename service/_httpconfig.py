@@ -19,3 +19,6 @@ class HttpConfig:
     # room for databases, target files and logs), see ``_connection_budget``.
     max_connections: int = 4096
     refresh_every: float = 600.0  # re-sign metadata that nears expiry this often
+    # Signed requests (uploads, health reports) per kiosk: a token bucket in the database.
+    kiosk_per_minute: float = 120.0
+    kiosk_burst: int = 200

@@ -1,11 +1,13 @@
-"""The provincial service's state: its SQLite database, issuing, revocations and list publishing.
+"""The provincial service's state: its database, issuing, revocations and list publishing.
 
-State lives in ``<data>/service.sqlite3``. Issued tokens are kept by token id with the subject
-hash only (never a raw ID number). Revocations are kept twice: ``entries`` is the current list,
-``changes`` the ordered log from which each publish cuts a numbered delta (a version is a range
-of change sequence numbers, so publishing never rewrites the log).
+State lives in ``<data>/service.sqlite3`` (the default) or in a PostgreSQL database (``db``:
+a ``postgresql://`` URL, shared with the upload storage; schema by ``migrate_state``). Keys and
+the TUF repository stay in the data folder either way. Issued tokens are kept by token id with
+the subject hash only (never a raw ID number). Revocations are kept twice: ``entries`` is the
+current list, ``changes`` the ordered log from which each publish cuts a numbered delta (a
+version is a range of change sequence numbers, so publishing never rewrites the log).
 
-Publishing is crash-safe in two steps: (1) one SQLite transaction assigns the next list version
+Publishing is crash-safe in two steps: (1) one database transaction assigns the next list version
 to the pending changes (by sequence range) and records the publish as not yet materialised;
 (2) the delta, the full snapshot and the trust list are written and handed to the TUF
 repository, then the publish is marked done. A publish interrupted in step 2 is redone first by
@@ -22,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import json
 import secrets
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -47,7 +48,7 @@ from codes.wire import (
     encode_header,
     encode_records,
 )
-from service._files import connect_private, private_folder
+from service._files import private_folder
 from service._issuer import (
     ISSUER_KEY_FILE,
     TrustEntry,
@@ -57,9 +58,12 @@ from service._issuer import (
     write_new_issuer_key,
 )
 from service._repo import Expiry, TufRepository
+from service._sql import PostgresDb, SqlDb, SqliteDb, StorageError, Tx, is_postgres_url
 
 DB_FILE = "service.sqlite3"
 _BATCH = 100_000
+_UPSERT_ENTRY = ("INSERT INTO entries VALUES (?,?,?,?) ON CONFLICT (type, key) DO UPDATE SET "
+                 "status = excluded.status, since = excluded.since")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,24 +76,90 @@ class PublishConfig:
     # take the full snapshot, which is then smaller than the delta chain anyway.
     max_delta_records: int = 1_000_000
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS issuer_keys (
-    kid TEXT PRIMARY KEY, iss TEXT NOT NULL, alg TEXT NOT NULL, spki TEXT NOT NULL,
-    not_before INTEGER NOT NULL, not_after INTEGER NOT NULL, revoked INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS issued (
-    cti BLOB PRIMARY KEY, sh BLOB NOT NULL, kind INTEGER NOT NULL, status INTEGER NOT NULL,
-    proxy INTEGER NOT NULL, iat INTEGER NOT NULL, exp INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS entries (
-    type INTEGER NOT NULL, key BLOB NOT NULL, status INTEGER NOT NULL, since INTEGER NOT NULL,
-    PRIMARY KEY (type, key)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS changes (
-    seq INTEGER PRIMARY KEY, type INTEGER NOT NULL, key BLOB NOT NULL, status INTEGER NOT NULL,
-    since INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS published (
-    version INTEGER PRIMARY KEY, at INTEGER NOT NULL, done INTEGER NOT NULL,
-    first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL);
-"""
+# Schema steps per engine, applied once each in order (``service._sql``: SqliteDb.migrate keeps
+# the count in PRAGMA user_version, PostgresDb in schema_migrations). SQLite's first step is the
+# schema of the first release, so it passes over a database made before versions.
+SQLITE_MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        """CREATE TABLE IF NOT EXISTS issuer_keys (
+            kid TEXT PRIMARY KEY, iss TEXT NOT NULL, alg TEXT NOT NULL, spki TEXT NOT NULL,
+            not_before INTEGER NOT NULL, not_after INTEGER NOT NULL, revoked INTEGER NOT NULL)""",
+        """CREATE TABLE IF NOT EXISTS issued (
+            cti BLOB PRIMARY KEY, sh BLOB NOT NULL, kind INTEGER NOT NULL,
+            status INTEGER NOT NULL, proxy INTEGER NOT NULL, iat INTEGER NOT NULL,
+            exp INTEGER NOT NULL)""",
+        """CREATE TABLE IF NOT EXISTS entries (
+            type INTEGER NOT NULL, key BLOB NOT NULL, status INTEGER NOT NULL,
+            since INTEGER NOT NULL, PRIMARY KEY (type, key)) WITHOUT ROWID""",
+        """CREATE TABLE IF NOT EXISTS changes (
+            seq INTEGER PRIMARY KEY, type INTEGER NOT NULL, key BLOB NOT NULL,
+            status INTEGER NOT NULL, since INTEGER NOT NULL)""",
+        """CREATE TABLE IF NOT EXISTS published (
+            version INTEGER PRIMARY KEY, at INTEGER NOT NULL, done INTEGER NOT NULL,
+            first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL)""",
+    ),
+    (
+        "CREATE TABLE IF NOT EXISTS audit (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, "
+        "action TEXT NOT NULL, detail TEXT NOT NULL)",
+    ),
+)
+POSTGRES_MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        """CREATE TABLE issuer_keys (
+            kid TEXT PRIMARY KEY, iss TEXT NOT NULL, alg TEXT NOT NULL, spki TEXT NOT NULL,
+            not_before BIGINT NOT NULL, not_after BIGINT NOT NULL, revoked INTEGER NOT NULL)""",
+        """CREATE TABLE issued (
+            cti BYTEA PRIMARY KEY, sh BYTEA NOT NULL, kind INTEGER NOT NULL,
+            status INTEGER NOT NULL, proxy INTEGER NOT NULL, iat BIGINT NOT NULL,
+            exp BIGINT NOT NULL)""",
+        """CREATE TABLE entries (
+            type INTEGER NOT NULL, key BYTEA NOT NULL, status INTEGER NOT NULL,
+            since BIGINT NOT NULL, PRIMARY KEY (type, key))""",
+        # Writers of changes hold _CHANGES_LOCK, so sequence numbers commit in order and a
+        # publish never cuts past one still in flight.
+        """CREATE TABLE changes (
+            seq BIGSERIAL PRIMARY KEY, type INTEGER NOT NULL, key BYTEA NOT NULL,
+            status INTEGER NOT NULL, since BIGINT NOT NULL)""",
+        """CREATE TABLE published (
+            version BIGINT PRIMARY KEY, at BIGINT NOT NULL, done INTEGER NOT NULL,
+            first_seq BIGINT NOT NULL, last_seq BIGINT NOT NULL)""",
+        "CREATE TABLE IF NOT EXISTS audit (id BIGSERIAL PRIMARY KEY, at BIGINT NOT NULL, "
+        "action TEXT NOT NULL, detail TEXT NOT NULL)",
+    ),
+)
+_CHANGES_LOCK = "passkiosk-changes"
+
+
+def _audit(c: Tx, action: str, detail: str, now: int) -> None:
+    c.execute("INSERT INTO audit (at, action, detail) VALUES (?,?,?)", (now, action, detail))
+
+
+def open_state_db(data_dir: Path, db: str | None) -> SqlDb:
+    """The state database a ``--db`` URL names, migrated (SQLite) or checked (PostgreSQL)."""
+    if is_postgres_url(db):
+        assert db is not None
+        pg = PostgresDb(db)
+        have = pg.schema_version("state")
+        if have != len(POSTGRES_MIGRATIONS):
+            pg.close()
+            raise StorageError(f"{pg.where}: expected the state schema at version "
+                               f"{len(POSTGRES_MIGRATIONS)}, found {have}: run `passkiosk "
+                               "service migrate --db URL` first")
+        return pg
+    lite = SqliteDb(data_dir / DB_FILE)
+    lite.migrate("state", SQLITE_MIGRATIONS)
+    return lite
+
+
+def migrate_state(db: str) -> int:
+    """Bring a PostgreSQL database's state schema up to date; returns its version."""
+    pg = PostgresDb(db)
+    try:
+        return pg.migrate("state", POSTGRES_MIGRATIONS)
+    finally:
+        pg.close()
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,18 +190,20 @@ def _dt(epoch: int) -> datetime:
 
 
 class ServiceState:
-    """The service's data folder: SQLite state, TUF repository, issuer key."""
+    """The service's data folder (TUF repository, keys) and its state database."""
 
-    def __init__(self, data_dir: Path, *, config: PublishConfig | None = None) -> None:
+    def __init__(self, data_dir: Path, *, config: PublishConfig | None = None,
+                 db: str | None = None) -> None:
         self.data_dir = data_dir
         self.config = config or PublishConfig()
-        db = data_dir / DB_FILE
-        if not db.is_file():
+        if not is_postgres_url(db) and not (data_dir / DB_FILE).is_file():
             raise DeviceError(f"expected a service data folder with {DB_FILE} in {data_dir}, "
                               "found none: run `passkiosk service init --data DIR` first")
-        self._conn = connect_private(db)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=FULL")
+        self._db = open_state_db(data_dir, db)
+        if not self._db.query("SELECT 1 FROM meta WHERE key = 'iss'"):
+            self._db.close()
+            raise DeviceError(f"expected an initialised service in {self._db.where}, found an "
+                              "empty database: run `passkiosk service init` first")
         self.repo = TufRepository(data_dir)
         if self._pending_issuer_key().exists():  # an issuer rotation was interrupted
             with self.repo.locked():
@@ -139,29 +211,46 @@ class ServiceState:
 
     @classmethod
     def init(cls, data_dir: Path, *, iss: str, now: int,
-             expiry: Expiry | None = None) -> ServiceState:
-        """Create a data folder: TUF role keys, issuer key, database, first publish."""
+             expiry: Expiry | None = None, db: str | None = None) -> ServiceState:
+        """Create a data folder: TUF role keys, issuer key, database, first publish.
+
+        With a PostgreSQL ``db`` (migrated) the database must hold no service yet; the data
+        folder keeps the keys and the repository.
+        """
         private_folder(data_dir)
         if (data_dir / DB_FILE).exists():
             raise DeviceError(f"expected an empty folder, found a service in {data_dir}")
-        TufRepository.create(data_dir, now=_dt(now), expiry=expiry)
-        entry = create_issuer_key(data_dir, iss=iss, now=now)
-        conn = connect_private(data_dir / (DB_FILE + ".tmp"))
-        conn.executescript(_SCHEMA)
-        conn.execute("INSERT INTO meta VALUES ('iss', ?)", (iss,))
-        conn.execute("INSERT INTO issuer_keys VALUES (?,?,?,?,?,?,0)",
-                     (entry.kid, entry.iss, entry.alg, entry.spki, entry.not_before,
-                      entry.not_after))
-        conn.close()
-        # The database appears under its real name only when complete: init is all or nothing.
-        install_atomic(data_dir / (DB_FILE + ".tmp"), data_dir / DB_FILE)
-        (data_dir / (DB_FILE + ".tmp")).unlink()
-        state = cls(data_dir)
+        if is_postgres_url(db):
+            target = open_state_db(data_dir, db)
+            if target.query("SELECT 1 FROM meta WHERE key = 'iss'"):
+                target.close()
+                raise DeviceError(f"expected an empty database, found a service in "
+                                  f"{target.where}")
+        else:
+            tmp = data_dir / (DB_FILE + ".tmp")
+            tmp.unlink(missing_ok=True)
+            target = SqliteDb(tmp)
+            target.migrate("state", SQLITE_MIGRATIONS)
+        try:
+            TufRepository.create(data_dir, now=_dt(now), expiry=expiry)
+            entry = create_issuer_key(data_dir, iss=iss, now=now)
+            with target.tx() as c:
+                c.execute("INSERT INTO meta VALUES ('iss', ?)", (iss,))
+                c.execute("INSERT INTO issuer_keys VALUES (?,?,?,?,?,?,0)",
+                          (entry.kid, entry.iss, entry.alg, entry.spki, entry.not_before,
+                           entry.not_after))
+        finally:
+            target.close()
+        if not is_postgres_url(db):
+            # The database appears under its real name only when complete: all or nothing.
+            install_atomic(data_dir / (DB_FILE + ".tmp"), data_dir / DB_FILE)
+            (data_dir / (DB_FILE + ".tmp")).unlink()
+        state = cls(data_dir, db=db)
         state.publish(now=now, expiry=expiry)
         return state
 
     def close(self) -> None:
-        self._conn.close()
+        self._db.close()
 
     def __enter__(self) -> ServiceState:
         return self
@@ -170,26 +259,25 @@ class ServiceState:
         self.close()
 
     @contextlib.contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._conn
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
-        self._conn.execute("COMMIT")
+    def _tx(self, serialize: str | None = None) -> Iterator[Tx]:
+        with self._db.tx(serialize) as c:
+            yield c
+
+    def audit(self, action: str, detail: str, now: int) -> None:
+        """One line in the audit log (what and when; who is the service user)."""
+        with self._tx() as c:
+            _audit(c, action, detail, now)
 
     # -- issuing and revoking ---------------------------------------------------------------
 
     @property
     def iss(self) -> str:
-        row = self._conn.execute("SELECT value FROM meta WHERE key='iss'").fetchone()
-        return str(row[0])
+        return str(self._db.query("SELECT value FROM meta WHERE key='iss'")[0][0])
 
     def trust_entries(self) -> list[TrustEntry]:
-        rows = self._conn.execute(
+        rows = self._db.query(
             "SELECT kid, iss, alg, spki, not_before, not_after, revoked FROM issuer_keys "
-            "ORDER BY kid").fetchall()
+            "ORDER BY kid")
         return [TrustEntry(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6])) for r in rows]
 
     def record_issued(self, *, cti: bytes, sh: bytes, kind: int, status: int, proxy: bool,
@@ -198,6 +286,7 @@ class ServiceState:
         with self._tx() as c:
             c.execute("INSERT INTO issued VALUES (?,?,?,?,?,?,?)",
                       (cti, sh, kind, status, int(proxy), iat, exp))
+            _audit(c, "issue", f"token {cti.hex()} kind {kind} status {status}", iat)
 
     def issue(self, *, id18: str, name: str, status: int, kind: Kind, proxy: bool, now: int,
               lifetime: int | None = None) -> IssuedToken:
@@ -229,7 +318,7 @@ class ServiceState:
                            name_masked=codes.mask_name(name), id_masked=codes.mask_id(id18))
 
     def issued_count(self) -> int:
-        return int(self._conn.execute("SELECT count(*) FROM issued").fetchone()[0])
+        return int(self._db.query("SELECT count(*) FROM issued")[0][0])
 
     def revoke(self, entry_type: EntryKind, key: bytes, status: Severity, *, now: int) -> None:
         """Record a status change for a token, subject or card; it ships with the next publish.
@@ -244,14 +333,15 @@ class ServiceState:
         if entry_type is not EntryKind.TOKEN and status is Severity.REVOKED:
             raise TokenError("malformed", "expected red, yellow or green for a subject or card, "
                                           "got revoked (that is for --token)")
-        with self._tx() as c:
+        with self._tx(_CHANGES_LOCK) as c:
             if status is Severity.GREEN:
                 c.execute("DELETE FROM entries WHERE type=? AND key=?", (int(entry_type), key))
             else:
-                c.execute("INSERT OR REPLACE INTO entries VALUES (?,?,?,?)",
-                          (int(entry_type), key, int(status), now))
+                c.execute(_UPSERT_ENTRY, (int(entry_type), key, int(status), now))
             c.execute("INSERT INTO changes (type, key, status, since) VALUES (?,?,?,?)",
                       (int(entry_type), key, int(status), now))
+            _audit(c, "revoke", f"{entry_type.name.lower()} {key.hex()} "
+                                f"{status.name.lower()}", now)
 
     def bulk_load(self, rows: Iterator[tuple[int, bytes, int, int]]) -> int:
         """Load many (type, key, status, since) entries at once (benchmarks, migrations).
@@ -259,14 +349,15 @@ class ServiceState:
         They go into the current list and the change log like ``revoke`` would.
         """
         n = 0
-        # A big page cache for the import: the entries B-tree is far larger than the default.
-        self._conn.execute("PRAGMA cache_size=-262144")
-        with self._tx() as c:
+        if isinstance(self._db, SqliteDb):
+            # A big page cache for the import: the entries B-tree is far larger than the default.
+            self._db.connection.execute("PRAGMA cache_size=-262144")
+        with self._tx(_CHANGES_LOCK) as c:
             while True:
                 batch = [r for _, r in zip(range(_BATCH), rows, strict=False)]
                 if not batch:
                     break
-                c.executemany("INSERT OR REPLACE INTO entries VALUES (?,?,?,?)", batch)
+                c.executemany(_UPSERT_ENTRY, batch)
                 c.executemany("INSERT INTO changes (type, key, status, since) VALUES (?,?,?,?)",
                               batch)
                 n += len(batch)
@@ -274,12 +365,12 @@ class ServiceState:
 
     def counts(self) -> dict[str, int]:
         out = {"token": 0, "subject": 0, "card": 0}
-        for t, n in self._conn.execute("SELECT type, count(*) FROM entries GROUP BY type"):
+        for t, n in self._db.query("SELECT type, count(*) FROM entries GROUP BY type"):
             out[EntryKind(t).name.lower()] = int(n)
         return out
 
     def list_version(self) -> int:
-        row = self._conn.execute("SELECT max(version) FROM published WHERE done=1").fetchone()
+        row = self._db.query("SELECT max(version) FROM published WHERE done=1")[0]
         return int(row[0] or 0)
 
     # -- publishing -------------------------------------------------------------------------
@@ -294,16 +385,18 @@ class ServiceState:
             return self._publish_locked(now=now, expiry=expiry)
 
     def _publish_locked(self, *, now: int, expiry: Expiry | None) -> PublishResult:
-        for (v,) in self._conn.execute(
-                "SELECT version FROM published WHERE done=0 ORDER BY version").fetchall():
+        for (v,) in self._db.query(
+                "SELECT version FROM published WHERE done=0 ORDER BY version"):
             self._materialise(int(v), now=now, expiry=expiry)
-        with self._tx() as c:
+        with self._tx(_CHANGES_LOCK) as c:
             version, last = c.execute(
                 "SELECT coalesce(max(version), 0) + 1, coalesce(max(last_seq), 0) "
                 "FROM published").fetchone()
             (top,) = c.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()
             c.execute("INSERT INTO published VALUES (?,?,0,?,?)",
                       (version, now, last + 1, max(top, last)))
+            _audit(c, "publish", f"list version {version} changes {last + 1}..{max(top, last)}",
+                   now)
         return self._materialise(version, now=now, expiry=expiry)
 
     # -- issuer key rotation ----------------------------------------------------------------
@@ -372,28 +465,29 @@ class ServiceState:
 
     def _write_delta(self, path: Path, version: int) -> int:
         """Write the delta file; return its record count, or -1 if it would be too big."""
-        first, last = self._conn.execute(
-            "SELECT first_seq, last_seq FROM published WHERE version=?", (version,)).fetchone()
-        (n_changes,) = self._conn.execute(
-            "SELECT count(*) FROM changes WHERE seq BETWEEN ? AND ?", (first, last)).fetchone()
+        first, last = self._db.query(
+            "SELECT first_seq, last_seq FROM published WHERE version=?", (version,))[0]
+        (n_changes,) = self._db.query(
+            "SELECT count(*) FROM changes WHERE seq BETWEEN ? AND ?", (first, last))[0]
         if n_changes > self.config.max_delta_records:
             return -1
-        # Last change per (type, key) wins: SQLite takes bare columns from the max(seq) row.
-        rows = self._conn.execute(
-            "SELECT type, status, key, since, max(seq) FROM changes WHERE seq BETWEEN ? AND ? "
-            "GROUP BY type, key ORDER BY type, key", (first, last)).fetchall()
+        # Last change per (type, key) wins.
+        rows = self._db.query(
+            "SELECT c.type, c.status, c.key, c.since FROM changes c JOIN (SELECT max(seq) AS m "
+            "FROM changes WHERE seq BETWEEN ? AND ? GROUP BY type, key) l ON c.seq = l.m "
+            "ORDER BY c.type, c.key", (first, last))
         with atomic_file(path) as f:
             f.write(encode_header("delta", version - 1, version, len(rows)))
-            f.write(encode_records((r[0], r[1], r[2], r[3]) for r in rows))
+            f.write(encode_records((r[0], r[1], bytes(r[2]), r[3]) for r in rows))
         return len(rows)
 
     def _write_full(self, path: Path, version: int) -> int:
         n = 0
         with atomic_file(path) as f:
             f.write(b"\0" * HEADER.size)  # the count is known at the end
-            cur = self._conn.execute(
-                "SELECT type, status, key, since FROM entries ORDER BY type, key")
-            while batch := cur.fetchmany(_BATCH):
+            for batch in self._db.stream(
+                    "SELECT type, status, key, since FROM entries ORDER BY type, key",
+                    size=_BATCH):
                 f.write(encode_records(batch))
                 n += len(batch)
             f.seek(0)

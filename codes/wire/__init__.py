@@ -7,11 +7,25 @@ Both sides import these and nothing of each other:
   storage row (``record_to_row``/``record_from_row``: ids and hashes as blobs);
 - the upload signature: ``signing_payload``, ``verify_signature``, ``parse_public_key``,
   ``key_id_of``, the ``H_*`` header names, ``UPLOAD_PATH``, ``MAX_SKEW_S``;
+- the kiosk's health report sent with its uploads: ``KioskHealth``, ``encode_health``,
+  ``decode_health``, ``HealthError``, ``HEALTH_PATH``, ``MAX_HEALTH``;
 - the revocation list files (PKRL) and the TUF target names: ``encode_header``,
   ``decode_header``, ``encode_records``, ``TRUST_TARGET``, ``FULL_TARGET``, ``delta_target``
   (their numbers are ``codes.EntryKind`` and ``codes.Severity``: one vocabulary everywhere).
 """
 
+from codes.wire._health import (
+    CLOCK_WARNINGS,
+    DEVICE_STATES,
+    HEALTH_PATH,
+    MAX_HEALTH,
+    HealthError,
+    KioskHealth,
+    decode_health,
+    encode_health,
+    health_from_dict,
+    validate_health,
+)
 from codes.wire._lists import (
     FULL_TARGET,
     HEADER,
@@ -66,8 +80,11 @@ from codes.wire._upload import (
 )
 
 __all__ = [
+    "CLOCK_WARNINGS",
+    "DEVICE_STATES",
     "FULL_TARGET",
     "HEADER",
+    "HEALTH_PATH",
     "H_KEY_ID",
     "H_NONCE",
     "H_SIGNATURE",
@@ -76,6 +93,7 @@ __all__ = [
     "MAX_BATCH_COMPRESSED",
     "MAX_BATCH_RECORDS",
     "MAX_GATE",
+    "MAX_HEALTH",
     "MAX_RECORDS",
     "MAX_SITE",
     "MAX_SKEW_S",
@@ -86,6 +104,8 @@ __all__ = [
     "UPLOAD_PATH",
     "DeviceKeyError",
     "EntryRecord",
+    "HealthError",
+    "KioskHealth",
     "ListHeader",
     "RecordError",
     "check_free_text",
@@ -93,10 +113,13 @@ __all__ = [
     "check_place_pair",
     "decode_batch",
     "decode_header",
+    "decode_health",
     "delta_target",
     "encode_batch",
     "encode_header",
+    "encode_health",
     "encode_records",
+    "health_from_dict",
     "key_id_of",
     "looks_like_id_number",
     "new_record_id",
@@ -110,6 +133,7 @@ __all__ = [
     "row_from_text_row",
     "shown",
     "signing_payload",
+    "validate_health",
     "validate_record",
     "verify_signature",
 ]

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from service._store import RateLimit
 from service._upload_api import add_routes
 
 _Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -30,9 +31,16 @@ class Faults:
     seen: list[int] = field(default_factory=list)  # statuses answered (or -1 when cut)
 
 
+# The push tests send many tiny batches on purpose (to be killed between them): no rate limit
+# unless a test asks for one.
+UNLIMITED = RateLimit(per_minute=1e9, burst=10**9)
+
+
 class UploadServer:
-    def __init__(self, data_dir: Path, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, data_dir: Path, clock: Callable[[], float] = time.time,
+                 rate: RateLimit = UNLIMITED) -> None:
         self.data_dir = data_dir
+        self.rate = rate
         self.faults = Faults()
         self._clock = clock
         self._loop = asyncio.new_event_loop()
@@ -64,7 +72,7 @@ class UploadServer:
     async def _start(self) -> str:
         self._release = asyncio.Event()
         app = web.Application(middlewares=[self._fault_mw])
-        add_routes(app, self.data_dir, clock=self._clock)
+        add_routes(app, self.data_dir, clock=self._clock, rate=self.rate)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
