@@ -165,12 +165,16 @@ def walk(gate: GateApp, data: DemoData, verifier: DemoVerifier, out: Path) -> li
     n += len(PANEL_PAGES) + 1
     clear()
     window.page.staffRequested.emit()
-    press(flow.pin, "1111")
-    click(flow.pin, "ok")
-    shoot(f"{n:02d}-staff-pin-wrong")
-    for _ in range(4):
+    def wrong_pin() -> None:
+        before = len(gate.store.audit_entries())
         press(flow.pin, "1111")
         click(flow.pin, "ok")
+        settle(lambda: len(gate.store.audit_entries()) > before)
+
+    wrong_pin()
+    shoot(f"{n:02d}-staff-pin-wrong")
+    for _ in range(4):
+        wrong_pin()
     shoot(f"{n + 1:02d}-staff-pin-locked")
     clear()
 

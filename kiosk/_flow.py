@@ -31,8 +31,8 @@ from kiosk._controller import KioskController
 from kiosk._gate import GateState, Phase
 from kiosk._panel import StaffPanel, staff_text
 from kiosk._panel_model import PanelStatus
-from kiosk._pin import PinGuard, PinStatus
-from kiosk._pin_view import PinPage
+from kiosk._pin import PinGuard, PinResult, PinStatus
+from kiosk._pin_view import PinChecker, PinPage
 from kiosk._proxy import HelperId, RateLimiter
 from kiosk._proxy_view import ProxyLookupPage
 from kiosk._sound import SoundPlayer
@@ -101,7 +101,11 @@ class GateFlow(QObject):
         self.proxy.lookupRequested.connect(self._lookup)
         self.proxy.pinRequested.connect(self._pin_for_helper)
         self.proxy.cancelled.connect(self.back_to_gate)
-        self.pin.pinEntered.connect(self._pin_entered)
+        # The PIN hash is slow on purpose (scrypt): it runs off the GUI thread.
+        self._checker = PinChecker(pin_guard, clock=wall_clock, parent=self)
+        self.pin.pinEntered.connect(self._checker.submit)
+        self._checker.finished.connect(self._pin_checked)
+        self._checker.failed.connect(self._pin_failed)
         self.pin.cancelled.connect(self.back_to_gate)
         self.panel.configSaved.connect(self._config_saved)
         self.panel.syncRequested.connect(self._staff_action("sync_now", self.syncRequested))
@@ -208,9 +212,11 @@ class GateFlow(QObject):
 
     # Staff --------------------------------------------------------------------------------------
 
-    def _pin_entered(self, pin: str) -> None:
-        result = self._guard.attempt(pin, self._wall())
+    def _pin_checked(self, result: object) -> None:
+        if not isinstance(result, PinResult):
+            return
         if result.status is PinStatus.OK:
+            self.pin.reset()
             self._audit("staff", "pin_ok", self._pin_for)
             if self._pin_for == "helper":
                 self._helper = HelperId.staff_pin()
@@ -222,10 +228,19 @@ class GateFlow(QObject):
                 self._show("panel", STAFF_IDLE_S)
         elif result.status is PinStatus.WRONG:
             self._audit("staff", "pin_wrong", str(result.tries_left))
-            self.pin.show_wrong(result.tries_left)
+            self.pin.show_result(result)
         else:
             self._audit("staff", "pin_locked", str(result.locked_s))
-            self.pin.show_locked(result.locked_s)
+            self.pin.show_result(result)
+
+    def _pin_failed(self, error: str) -> None:
+        log.error("staff PIN check failed: %s", error)
+        self.pin.reset()
+        self.back_to_gate()
+
+    def shutdown(self) -> None:
+        """Let a running PIN check finish before the store behind it closes."""
+        self._checker.wait()
 
     def _config_saved(self, cfg: KioskConfig) -> None:
         self._audit("staff", "config_saved", f"{cfg.site}/{cfg.gate}")

@@ -162,6 +162,7 @@ class GateApp:
             self.languages.reset()  # the next person starts in the site's language
 
     def close(self) -> None:
+        self.flow.shutdown()
         self.controller.shutdown()
         if self.sound is not None:
             self.sound.stop()

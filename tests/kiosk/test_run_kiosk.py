@@ -109,7 +109,7 @@ def test_scanned_code_to_verdict_record_and_upload(
         for key in STAFF_PIN:
             QTest.mouseClick(keypad.key(key), Qt.MouseButton.LeftButton)
         QTest.mouseClick(kiosk.gate.flow.pin.ok, Qt.MouseButton.LeftButton)
-        assert kiosk.window.current_screen() == "panel"
+        qtbot.waitUntil(lambda: kiosk.window.current_screen() == "panel", timeout=5000)
         sync = kiosk.gate.flow.panel.findChild(QPushButton, "syncNow")
         assert sync is not None
         QTest.mouseClick(sync, Qt.MouseButton.LeftButton)

@@ -69,12 +69,15 @@ def wait_phase(qtbot: QtBot, gate: GateApp, phase: Phase) -> None:
     qtbot.waitUntil(lambda: gate.controller.state.phase is phase, timeout=5000)
 
 
-def enter_pin(gate: GateApp, pin: str) -> None:
+def enter_pin(qtbot: QtBot, gate: GateApp, pin: str) -> None:
+    """Type the PIN and press OK; returns once the audit log has the check's result."""
     keypad = gate.flow.pin.findChild(Keypad)
     assert keypad is not None
+    before = len(gate.store.audit_entries())
     for key in pin:
         QTest.mouseClick(keypad.key(key), Qt.MouseButton.LeftButton)
     QTest.mouseClick(gate.flow.pin.ok, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(gate.store.audit_entries()) > before, timeout=5000)
 
 
 def hold_staff_corner(qtbot: QtBot, gate: GateApp) -> None:
@@ -132,9 +135,9 @@ def test_red_stays_until_staff_acknowledge_in_the_panel(
     QTest.mouseClick(gate.window.page, Qt.MouseButton.LeftButton)  # the public's touch
     assert gate.controller.state.phase is Phase.VERDICT
     hold_staff_corner(qtbot, gate)
-    enter_pin(gate, "1111")
+    enter_pin(qtbot, gate, "1111")
     assert gate.window.current_screen() == "pin"
-    enter_pin(gate, PIN)
+    enter_pin(qtbot, gate, PIN)
     assert gate.window.current_screen() == "panel"
     ack = gate.flow.panel.findChild(QPushButton, "acknowledge")
     assert ack is not None and "1" in ack.text()
@@ -243,5 +246,5 @@ def test_every_screen_meets_the_type_and_target_minimums(
     check("proxy", S.PUBLIC_TEXT_PX)
     gate.flow.start_staff()
     check("pin", S.PUBLIC_TEXT_PX)
-    enter_pin(gate, PIN)
+    enter_pin(qtbot, gate, PIN)
     check("panel", S.STAFF_TEXT_PX)
