@@ -21,10 +21,11 @@ from sync._kiosklists import KioskLists
 from sync._lists import DEFAULT_MAX_AGE, ListState, apply_stale_policy
 from sync._revfile import release_pages
 
-# Checks between two releases of the index pages lookups touched (sync.release_pages): a check
-# touches a few pages, so at most a few thousand (~10-20 MB) stay mapped in between, and a
-# release, rare, costs about a millisecond.
-TRIM_EVERY = 4096
+# Checks between two releases of the index pages lookups touched (sync.release_pages). A check
+# reads a few pages, but a fault maps the whole page-cache folio around them (up to hundreds of
+# KB on current kernels), so releasing every 256 checks keeps ~80 MB of a 10 M-entry index
+# mapped at most (every 4096: ~120 MB); a release costs ~0.2 ms (docs/performance/lowpower.md).
+TRIM_EVERY = 256
 
 
 class PresentedCard(Protocol):
