@@ -16,7 +16,7 @@ box). Parts:
 - camera-reads: bench_qr's presentation video (0.6 s of empty gate, then 1 s of a degraded code,
   families in turn) with and without the scene watch: presentations read within their 1 s, and
   latency. Single frames are not affected (``FrameDecoder`` decodes every frame it is given).
-- first-sync: peak RSS (``ru_maxrss``) of a fresh process that imports the sync (python-tuf, numpy)
+- first-sync: peak RSS (``VmHWM``) of a fresh process that imports the sync (python-tuf, numpy)
   and installs a 10 M-entry full snapshot (260 MB PKRL) as the first sync does.
 - first-tap: a fresh process opens the synced folder with ``SyncedVerifier`` and times card
   checks (``check_card``, which includes the card-number scrypt, ~0.1 s by design) while the camera
@@ -150,7 +150,7 @@ def snapshot_files(work: Path) -> tuple[Path, Path]:
 
 
 _INSTALL = """
-import json, os, resource, time
+import json, os, time
 from pathlib import Path
 import sync._pull  # what the kiosk's sync has loaded (tuf, urllib3)
 from sync._pull import KioskLists
@@ -159,8 +159,10 @@ lists = KioskLists(data)
 t0 = time.perf_counter()
 lists.revocations.install_full(full, expect_version=2)
 wall = time.perf_counter() - t0
-print(json.dumps({"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                  "wall_s": wall}))
+# VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so it would report the parent's.
+hwm = next(int(line.split()[1]) for line in open("/proc/self/status")
+           if line.startswith("VmHWM:"))
+print(json.dumps({"peak_mb": hwm / 1024, "wall_s": wall}))
 """
 
 
