@@ -31,6 +31,7 @@ from kiosk._gateapp import GateApp, StatusSources
 from kiosk._panel import staff_text
 from kiosk._panel_model import ListInfo
 from kiosk._verifier import RecordingVerifier
+from kiosk._watchdog import Notifier, watchdog_interval_ms
 from kiosk._wedge import WedgeFilter
 from kiosk._words import HEALTH_MARK, availability, readers_line
 from readers import CardReader, Health, ReaderStatus
@@ -333,6 +334,15 @@ def run_kiosk(opts: RunOptions) -> int:
         kiosk.window.show()
     else:
         kiosk.window.show_kiosk()
+    # systemd (Type=notify, WatchdogSec): ready once the event loop has shown the window, then a
+    # ping from the GUI thread at half the timeout, so a hung GUI gets the kiosk restarted.
+    notifier = Notifier.from_env()
+    QTimer.singleShot(0, lambda: notifier.notify("READY=1"))
+    interval = watchdog_interval_ms()
+    watchdog = QTimer(kiosk.window)
+    if interval is not None:
+        watchdog.timeout.connect(lambda: notifier.notify("WATCHDOG=1"))
+        watchdog.start(interval)
     try:
         return kiosk.app.exec()
     finally:
