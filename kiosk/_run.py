@@ -267,8 +267,6 @@ class Kiosk:
                 return None
             return any(self._health.get(s) is not Health.LOST for s in sources)
 
-        # A scanner gun on the keyboard wedge needs no configuration, so a kiosk without a
-        # camera or serial scanner still reads codes: only a configured one can be found broken.
         self.window.set_availability(
             availability(
                 works(self._card_sources),

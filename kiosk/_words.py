@@ -183,17 +183,18 @@ def availability(
 
     Storage first: without it no entry can be recorded (出入登记 is the gate's duty). A clock set
     back makes every expiry check unreliable. A gate with neither a working card reader nor a
-    working code reader serves nobody."""
+    working code reader serves nobody. A scanner gun on the keyboard wedge needs no
+    configuration, so codes count as readable unless a configured code reader has failed."""
     if not storage_ok:
         return Availability.OUT_STORAGE
     if clock_rolled_back:
         return Availability.OUT_CLOCK
-    if not card_ok and not code_ok:
+    if card_ok is False and code_ok is False:
         return Availability.OUT_READERS
     if card_ok is False:
         return Availability.NO_CARD
     if code_ok is False:
-        return Availability.NO_CODE
+        return Availability.NO_CODE if card_ok else Availability.OUT_READERS
     return Availability.OK
 
 
