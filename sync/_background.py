@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from codes.wire import KioskHealth
 from sync._clock import TrustedClock
 from sync._devicekey import load_or_create_device_key
 from sync._pull import KioskLists, PullResult, pull
@@ -21,8 +22,13 @@ from sync._store import Store
 
 def background_sync(data_dir: Path, store: Store, service_url: str, *,
                     on_status: Callable[[SyncStatus], None] | None = None,
-                    interval_s: float = 300.0, timeout: int = 10) -> SyncScheduler:
-    """A scheduler (not started) that pulls lists and pushes records for this kiosk folder."""
+                    interval_s: float = 300.0, timeout: int = 10,
+                    health: Callable[[], KioskHealth] | None = None) -> SyncScheduler:
+    """A scheduler (not started) that pulls lists and pushes records for this kiosk folder.
+
+    ``health`` (the kiosk app's report of itself) goes up with every push, completed by the
+    scheduler (last error, data age) and the push (queue depth).
+    """
     clock = TrustedClock(store)
     key = load_or_create_device_key(data_dir)
     lists = KioskLists(data_dir)
@@ -36,14 +42,16 @@ def background_sync(data_dir: Path, store: Store, service_url: str, *,
         return result
 
     def do_push() -> PushResult:
-        return push_pending(store, service_url, key, clock=now, timeout_s=float(timeout))
+        return push_pending(store, service_url, key, clock=now, timeout_s=float(timeout),
+                            health=scheduler.health_report())
 
     def data_age() -> float | None:
         age = lists.state().age(now())
         return None if age is None else float(age)
 
-    return SyncScheduler(pull=do_pull, push=do_push, data_age=data_age, on_status=on_status,
-                         interval_s=interval_s)
+    scheduler = SyncScheduler(pull=do_pull, push=do_push, data_age=data_age,
+                              on_status=on_status, interval_s=interval_s, health=health)
+    return scheduler
 
 
 __all__ = ["background_sync"]

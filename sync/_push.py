@@ -6,6 +6,9 @@ is sent again next time; the service de-duplicates by record id. So nothing is l
 is doubled, however often the kiosk is interrupted or however long it was offline — a week's
 records go up in successive batches, oldest first.
 
+With ``health``, the kiosk's health report (``codes.wire.KioskHealth``, its queue depth filled
+in after the batches) follows the batches as its own signed request to ``HEALTH_PATH``.
+
 Transport: stdlib ``http.client`` (one keep-alive connection per push), a timeout on every
 socket operation, a cap on the response size.
 """
@@ -18,10 +21,17 @@ import math
 import time
 import urllib.parse
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from codes import DeviceError
-from codes.wire import MAX_BATCH_RECORDS, UPLOAD_PATH, encode_batch
+from codes.wire import (
+    HEALTH_PATH,
+    MAX_BATCH_RECORDS,
+    UPLOAD_PATH,
+    KioskHealth,
+    encode_batch,
+    encode_health,
+)
 
 from ._devicekey import DeviceKey
 from ._store import Store
@@ -59,7 +69,7 @@ def _endpoint(service_url: str) -> tuple[str, str, int | None, str]:
         port = u.port
     except ValueError as e:
         raise PushError(f"service URL: expected a valid port, got {service_url!r}") from e
-    return u.scheme, u.hostname, port, u.path.rstrip("/") + UPLOAD_PATH
+    return u.scheme, u.hostname, port, u.path.rstrip("/")
 
 
 def push_pending(
@@ -71,17 +81,20 @@ def push_pending(
     batch_size: int = DEFAULT_BATCH,
     timeout_s: float = 10.0,
     purge: bool = True,
+    health: KioskHealth | None = None,
 ) -> PushResult:
     """Upload every record queued when the push starts, in batches, oldest first.
 
     Raises PushError on the first failed batch; batches before it stay marked uploaded.
     ``clock`` gives the signature timestamp (pass the kiosk's trusted clock). After a push
     that went through, uploaded records past the retention time are purged (``purge=False``
-    to skip); records still queued are never purged.
+    to skip); records still queued are never purged. ``health`` is sent after the batches,
+    with ``queue_depth`` set to the records still queued (PushError if it is refused).
     """
     if not 1 <= batch_size <= MAX_BATCH_RECORDS:
         raise PushError(f"batch size: expected 1..{MAX_BATCH_RECORDS}, got {batch_size}")
-    scheme, host, port, path = _endpoint(service_url)
+    scheme, host, port, base = _endpoint(service_url)
+    path = base + UPLOAD_PATH
     queued = store.record_counts().pending
     # Bounded: enough batches for what was queued at the start (plus one for good measure);
     # records written meanwhile wait for the next push.
@@ -101,20 +114,7 @@ def push_pending(
             headers["Content-Type"] = "application/gzip"
             headers["Content-Length"] = str(len(body))
             status, payload = _post(conn, path, body, headers, service_url)
-            if status == 401:
-                why = _error_text(payload)
-                if "enrolled" in why:
-                    hint = (f"; enroll this kiosk's key {key.key_id} on the service: "
-                            f"passkiosk service enroll-kiosk {key.public_text}")
-                elif "timestamp" in why:
-                    hint = "; the kiosk's clock and the service's disagree, check the time"
-                else:
-                    hint = ""
-                raise PushError(f"upload refused (401: {why}){hint}", status)
-            if status != 200:
-                raise PushError(
-                    f"upload failed: expected 200, got {status} ({_error_text(payload)})", status
-                )
+            _check(status, payload, key)
             received, fresh = _parse_ok(payload)
             if received != len(batch):
                 raise PushError(
@@ -124,11 +124,36 @@ def push_pending(
             sent += received
             new += fresh
             batches += 1
+        pending = store.record_counts().pending
+        if health is not None:
+            body = encode_health(replace(health, queue_depth=pending))
+            headers = key.sign_request("POST", base + HEALTH_PATH, int(clock()), body)
+            headers["Content-Type"] = "application/json"
+            headers["Content-Length"] = str(len(body))
+            status, payload = _post(conn, base + HEALTH_PATH, body, headers, service_url)
+            _check(status, payload, key)
     finally:
         conn.close()
     purged = store.purge_uploaded(int(clock())) if purge else 0
-    return PushResult(sent=sent, new=new, batches=batches, pending=store.record_counts().pending,
-                      purged=purged)
+    return PushResult(sent=sent, new=new, batches=batches, pending=pending, purged=purged)
+
+
+def _check(status: int, payload: bytes, key: DeviceKey) -> None:
+    """PushError (with a hint where one helps) unless the service answered 200."""
+    if status == 401:
+        why = _error_text(payload)
+        if "enrolled" in why:
+            hint = (f"; enroll this kiosk's key {key.key_id} on the service: "
+                    f"passkiosk service enroll-kiosk {key.public_text}")
+        elif "timestamp" in why:
+            hint = "; the kiosk's clock and the service's disagree, check the time"
+        else:
+            hint = ""
+        raise PushError(f"upload refused (401: {why}){hint}", status)
+    if status != 200:
+        raise PushError(
+            f"upload failed: expected 200, got {status} ({_error_text(payload)})", status
+        )
 
 
 def _post(

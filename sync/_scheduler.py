@@ -10,26 +10,40 @@ ask for a sync now.
 - :meth:`SyncScheduler.stop` ends the thread and joins it with a time bound.
 
 Pull and push are callables (the pull side provides its own; push is typically
-``lambda: push_pending(store, url, key)``). Push runs even when pull failed: entry records do
-not depend on the lists. Time and randomness are injectable for tests.
+``lambda: push_pending(store, url, key, health=scheduler.health_report())``). ``health`` is the
+kiosk app's own account of itself (reader, camera, version); :meth:`SyncScheduler.health_report`
+completes it with what the scheduler knows (the last error, the data age). Push runs even when
+pull failed: entry records do not depend on the lists. Time and randomness are injectable for tests.
 """
 
 from __future__ import annotations
 
 import logging
 import random
+import re
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from codes import DeviceError
+from codes.wire import MAX_ERROR_TEXT, KioskHealth, looks_like_id_number
 
 log = logging.getLogger(__name__)
 
 DEFAULT_INTERVAL_S = 300.0
 DEFAULT_BACKOFF_BASE_S = 5.0
 DEFAULT_BACKOFF_MAX_S = 900.0
+
+
+def shown_error(text: str) -> str:
+    """An error line fit for a health report: printable, short, no digit run that could be an
+    ID number (the service refuses reports that carry one)."""
+    clean = "".join(c if c.isprintable() else " " for c in text)
+    clean = re.sub(r"\d{6,}", "#", clean)
+    if looks_like_id_number(clean):  # spaced or dashed digits: drop every digit
+        clean = re.sub(r"\d", "#", clean)
+    return clean[:MAX_ERROR_TEXT] or "error"
 
 
 def backoff_delay(failures: int, base_s: float, max_s: float, rng: random.Random) -> float:
@@ -70,6 +84,7 @@ class SyncScheduler:
         data_age: Callable[[], float | None] | None = None,
         wall: Callable[[], float] = time.time,
         rng: random.Random | None = None,
+        health: Callable[[], KioskHealth] | None = None,
     ) -> None:
         if interval_s <= 0 or backoff_base_s <= 0 or backoff_max_s < backoff_base_s:
             raise DeviceError(
@@ -83,6 +98,7 @@ class SyncScheduler:
         self._max_s = backoff_max_s
         self._on_status = on_status
         self._data_age = data_age
+        self._health = health
         self._wall = wall
         self._rng = rng or random.Random()
         self._status = SyncStatus()
@@ -95,6 +111,23 @@ class SyncScheduler:
     def status(self) -> SyncStatus:
         with self._lock:
             return self._status
+
+    def health_report(self) -> KioskHealth | None:
+        """The app's health report with the last sync error and the data age filled in (None
+        without a ``health`` source). Called from the push step, in the sync thread."""
+        if self._health is None:
+            return None
+        report = self._health()
+        s = self.status()
+        error = report.last_error or s.last_error
+        if error is not None:
+            error = shown_error(error)
+        age: float | None = report.data_age_s
+        if age is None:
+            # The data age source when there is one: the pull of this round has just run.
+            age = self._data_age() if self._data_age is not None else s.data_age_s
+        return replace(report, last_error=error,
+                       data_age_s=None if age is None else max(0, int(age)))
 
     def _set(self, status: SyncStatus) -> None:
         with self._lock:
