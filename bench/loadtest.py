@@ -75,13 +75,13 @@ class TimedNginx(Nginx):
     def config(self) -> str:
         conf = super().config()
         conf = conf.replace("    log_format up ", "    log_format timing '$msec $request_method "
-                            "$status $request_time';\n    log_format up ", 1)
+                            "$status $request_time $upstream_addr';\n    log_format up ", 1)
         marker = f"access_log {self.prefix}/access.log up;"
         return conf.replace(marker, f"{marker}\n        access_log {self.prefix}/timing.log "
                                     "timing;", 1)
 
-    def upload_times(self) -> list[tuple[float, float, int]]:
-        """(end as epoch seconds, seconds inside nginx, status) of every upload."""
+    def upload_times(self) -> list[tuple[float, float, int, str]]:
+        """(end as epoch seconds, seconds inside nginx, status, replica) of every upload."""
         out = []
         try:
             lines = (self.prefix / "timing.log").read_text().splitlines()
@@ -89,8 +89,10 @@ class TimedNginx(Nginx):
             return []
         for line in lines:
             parts = line.split()
-            if len(parts) == 4 and parts[1] == "POST":
-                out.append((float(parts[0]), float(parts[3]), int(parts[2])))
+            if len(parts) >= 5 and parts[1] == "POST":
+                # A retried request lists every replica tried; the last one answered.
+                out.append((float(parts[0]), float(parts[3]), int(parts[2]),
+                            parts[-1].rstrip(",")))
         return out
 
 
@@ -110,8 +112,11 @@ class Replica:
         return f"127.0.0.1:{self.port}"
 
     def start(self) -> None:
+        # nginx is this replica's only peer: the per-address connection cap, meant for kiosks
+        # reaching a replica directly, must let all of nginx's upstream connections in.
         argv = [sys.executable, "-c", "import sys, service; sys.exit(service.main())",
-                "--data", str(self.data), "--listen", self.address]
+                "--data", str(self.data), "--listen", self.address,
+                "--max-connections-per-peer", "1024"]
         if self.db_url:
             argv += ["--db", self.db_url]
         with self.log.open("ab") as log:
@@ -235,7 +240,7 @@ def stored_records(data: Path, db_url: str | None) -> dict[str, tuple[int, set[s
 
 def summarise(fleet: FleetResult, stored: dict[str, tuple[int, set[str]]],
               windows: list[dict[str, float | str]], run_s: float,
-              nginx_times: list[tuple[float, float, int]]) -> dict[str, object]:
+              nginx_times: list[tuple[float, float, int, str]]) -> dict[str, object]:
     lost = duplicated = records_stored = 0
     for key_id, ids in fleet.sent_ids.items():
         rows, distinct = stored.get(key_id, (0, set()))
@@ -251,8 +256,12 @@ def summarise(fleet: FleetResult, stored: dict[str, tuple[int, set[str]]],
         return any(float(w["wall_start"]) <= end and end - took <= float(w["wall_end"])
                    + FAULT_SETTLE_S for w in windows)
 
-    served = [took * 1000 for end, took, status in nginx_times
+    served = [took * 1000 for end, took, status, _ in nginx_times
               if status == 200 and not in_fault_wall(end, took)]
+    per_replica: dict[str, int] = {}
+    for _, _, status, replica in nginx_times:
+        if status == 200:
+            per_replica[replica] = per_replica.get(replica, 0) + 1
     ok = [s for s in fleet.pushes if s.ok]
     calm = [(s.end - s.start) * 1000 for s in ok if not in_fault(s.start, s.end)]
     every = [(s.end - s.start) * 1000 for s in ok]
@@ -268,6 +277,7 @@ def summarise(fleet: FleetResult, stored: dict[str, tuple[int, set[str]]],
         "error_kinds": fleet.error_kinds,
         "nginx_p50_ms": round(percentile(served, 50), 1),
         "nginx_p95_ms": round(percentile(served, 95), 1),
+        "uploads_per_s_per_replica": [round(n / run_s, 1) for _, n in sorted(per_replica.items())],
         "p95_ms_all": round(percentile(every, 95), 1),
         "max_ms_all": round(max(every, default=0), 1),
         "polls": fleet.polls_ok, "poll_errors": fleet.poll_errors,
