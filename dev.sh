@@ -27,6 +27,7 @@ APT_PACKAGES=(
   libzbar0 pcscd vsmartcard-vpcd python3-virtualsmartcard poppler-utils procps libxtst6 fonts-wqy-zenhei
   postgresql nginx
   espeak-ng pulseaudio pulseaudio-utils
+  chromium chromium-driver  # the web console's browser tests (Selenium; no browser download)
 )
 
 install_system() {
