@@ -24,7 +24,7 @@ box). Parts:
   after a 100,000-record delta was installed by the sync.
 - memory: a fresh process with the kiosk's heavy imports (PySide6 QtWidgets with a
   QApplication, OpenCV, zxing-cpp, the sync with python-tuf) opens the 10 M index and does
-  1,000,000 random lookups, releasing the touched pages every 256 as ``SyncedVerifier`` does
+  1,000,000 random lookups, releasing the touched pages every 32 as ``SyncedVerifier`` does
   (after) or never (before); VmRSS, RssAnon and RssFile at the end.
 - verify-data: ``passkiosk verify --data DIR TOKEN`` against ``python -c pass``, paired runs.
 """
@@ -389,7 +389,7 @@ t0 = time.perf_counter()
 sampled = 0.0
 for i in range(1_000_000):
     k = keys[i % 100_000]
-    if i % 256 == 255:  # the worst moment: just before a release
+    if i % 32 == 31:  # the worst moment: just before a release
         sampled = max(sampled, rss()["VmRSS"])
     if trim and i % trim == 0:
         release_pages(index)
@@ -416,7 +416,7 @@ def memory(rounds: int) -> str:
     res: dict[str, list[dict[str, Any]]] = {}
     for _ in range(rounds):
         for label, trim in (("pages never released (before)", 0),
-                            ("released every 256 lookups (after)", 256)):
+                            ("released every 32 lookups (after)", 32)):
             res.setdefault(label, []).append(child(ROOT, _MEM, str(data), str(trim)))
     loads.append(load())
     shutil.rmtree(data, ignore_errors=True)

@@ -22,10 +22,11 @@ from sync._lists import DEFAULT_MAX_AGE, ListState, apply_stale_policy
 from sync._revfile import release_pages
 
 # Checks between two releases of the index pages lookups touched (sync.release_pages). A check
-# reads a few pages, but a fault maps the whole page-cache folio around them (up to hundreds of
-# KB on current kernels), so releasing every 256 checks keeps ~80 MB of a 10 M-entry index
-# mapped at most (every 4096: ~120 MB); a release costs ~0.2 ms (docs/performance/lowpower.md).
-TRIM_EVERY = 256
+# reads a few pages, but a fault maps the whole page-cache folio around each (hundreds of KB
+# on current kernels): on a 10 M-entry index 32 checks leave ~30 MB mapped at most, 256 ~80-110
+# MB, 4096 ~120 MB. A release costs ~0.1 ms and re-mapping adds ~50 us to a check, nothing
+# beside a card check's scrypt (docs/performance/lowpower.md).
+TRIM_EVERY = 32
 
 
 class PresentedCard(Protocol):
