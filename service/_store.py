@@ -37,6 +37,7 @@ from codes.wire import (
     record_from_row,
     record_id_blob,
     record_to_row,
+    validate_health,
 )
 from service._sql import SqlDb, StorageError, Tx, is_postgres_url, sqlite_folder
 
@@ -129,6 +130,16 @@ class Storage(Protocol):
     def __exit__(self, *exc: object) -> None: ...
 
 
+def take_nonce(c: Tx, nonce: str, now: int) -> bool:
+    """Record a nonce; False when it was seen inside the window (a replay). One seen longer ago
+    than twice the timestamp skew counts as new: any request that carried it is stale anyway,
+    so the table may be swept lazily."""
+    return c.execute(
+        "INSERT INTO nonces (nonce, seen_at) VALUES (?, ?) ON CONFLICT (nonce) DO UPDATE SET "
+        "seen_at = excluded.seen_at WHERE nonces.seen_at < ?",
+        (nonce, now, now - 2 * MAX_SKEW_S)).rowcount == 1
+
+
 def utc_day(epoch: int) -> date:
     return datetime.fromtimestamp(epoch, UTC).date()
 
@@ -215,8 +226,7 @@ class SqlStorage:
     def _take_nonce(self, c: Tx, nonce: str, now: int) -> bool:
         # Older than twice the skew window: any request carrying it is already stale.
         c.execute("DELETE FROM nonces WHERE seen_at < ?", (now - 2 * MAX_SKEW_S,))
-        return c.execute("INSERT INTO nonces (nonce, seen_at) VALUES (?, ?) "
-                         "ON CONFLICT (nonce) DO NOTHING", (nonce, now)).rowcount == 1
+        return take_nonce(c, nonce, now)
 
     # -- records ----------------------------------------------------------------------------
 
@@ -255,7 +265,7 @@ class SqlStorage:
     # -- health -----------------------------------------------------------------------------
 
     def record_health(self, key_id: str, health: KioskHealth, now: int) -> None:
-        text = _health_json(health)
+        text = _health_json(validate_health(health))
         with self.db.tx() as c:
             c.execute("INSERT INTO kiosk_health (key_id, reported_at, health) VALUES (?,?,?) "
                       "ON CONFLICT (key_id) DO UPDATE SET reported_at = excluded.reported_at, "

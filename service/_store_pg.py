@@ -21,7 +21,7 @@ from datetime import date, timedelta
 
 from codes.wire import MAX_SKEW_S, EntryRecord, record_to_row
 from service._sql import PostgresDb, StorageError, Tx
-from service._store import COLS, BatchOutcome, SqlStorage, utc_day
+from service._store import COLS, BatchOutcome, SqlStorage, take_nonce, utc_day
 
 COMPONENT = "uploads"
 _NONCE_SWEEP_S = 60.0  # old nonces are swept at most this often per replica
@@ -99,8 +99,7 @@ class PostgresStorage(SqlStorage):
         if mono - self._last_sweep >= _NONCE_SWEEP_S:
             self._last_sweep = mono
             c.execute("DELETE FROM nonces WHERE seen_at < ?", (now - 2 * MAX_SKEW_S,))
-        return c.execute("INSERT INTO nonces (nonce, seen_at) VALUES (?, ?) "
-                         "ON CONFLICT (nonce) DO NOTHING", (nonce, now)).rowcount == 1
+        return take_nonce(c, nonce, now)
 
     # -- partitions -------------------------------------------------------------------------
 
