@@ -47,6 +47,16 @@ def _identity(path: Path) -> tuple[int, int] | None:
     return st.st_ino, st.st_mtime_ns
 
 
+def _close_aside(index: RevocationIndex) -> None:
+    """Close a replaced index on a short-lived thread, off the check that noticed the swap.
+
+    After a sync swapped the file, this mapping is the last user of the old, unlinked file, so
+    unmapping it frees that file's page cache: ~45 ms for a 10 M-entry index, which would
+    otherwise be paid by the first card check after every list update.
+    """
+    threading.Thread(target=index.close, name="revocation-index-close", daemon=True).start()
+
+
 class SyncedVerifier:
     """Verdicts from a kiosk data folder's synced trust and revocation lists.
 
@@ -77,9 +87,10 @@ class SyncedVerifier:
             # every lookup stale_data, which is the truth.
             trust = self._lists.trust_store() if seen[0] is not None else TrustStore()
             index = self._lists.revocations.open()
-            if self._index is not None:
-                self._index.close()
-            self._trust, self._index, self._seen = trust, index, seen
+            old, self._index = self._index, index
+            self._trust, self._seen = trust, seen
+            if old is not None:
+                _close_aside(old)
         self._checks += 1
         if self._checks % self._trim_every == 0:
             release_pages(self._index)

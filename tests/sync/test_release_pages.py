@@ -66,3 +66,32 @@ def test_verifier_releases_every_trim_every_checks(tmp_path: Path, trim_every: i
         assert (after < 100) if released else (after >= opened)
     finally:
         v.close()
+
+
+def deleted_maps(name: str) -> int:
+    with open("/proc/self/maps") as f:
+        return sum(1 for line in f if name in line and line.rstrip().endswith("(deleted)"))
+
+
+def test_replaced_index_is_unmapped_after_the_check_that_saw_the_swap(tmp_path: Path) -> None:
+    from codes.wire import encode_header, encode_records
+    from sync._kiosklists import KioskLists
+
+    make_data_folder(tmp_path / "k", entries=1000)
+    card = CardPresented(serial="0123456789ABCDEF")
+    v = SyncedVerifier(tmp_path / "k", clock=lambda: int(time.time()))
+    try:
+        v.check_card(card)
+        assert deleted_maps("revocations.pkridx") == 0
+        wire = tmp_path / "full.pkrl"
+        rows = [(0, 3, i.to_bytes(16, "big"), 0) for i in range(1, 50)]
+        wire.write_bytes(encode_header("full", 0, 6, len(rows)) + encode_records(rows))
+        KioskLists(tmp_path / "k").revocations.install_full(wire, expect_version=6)
+        assert deleted_maps("revocations.pkridx") == 1  # still mapped by the verifier
+        v.check_card(card)  # sees the swap, opens the new file, closes the old one aside
+        deadline = time.monotonic() + 10
+        while deleted_maps("revocations.pkridx") and time.monotonic() < deadline:
+            time.sleep(0.01)  # the close runs on its own thread; bounded wait for it
+        assert deleted_maps("revocations.pkridx") == 0
+    finally:
+        v.close()
