@@ -9,6 +9,7 @@ config names a service URL. Each reader runs on its own thread; only the bridge 
 
 from __future__ import annotations
 
+import importlib.metadata
 import logging
 import time
 from dataclasses import dataclass, replace
@@ -17,6 +18,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from codes import DeviceError
+from codes.wire import KioskHealth
 from kiosk import _panel_model as M
 from kiosk._app import system_language
 from kiosk._bridge import ReaderBridge
@@ -46,6 +48,11 @@ from sync import (
 )
 
 log = logging.getLogger(__name__)
+
+try:
+    APP_VERSION = importlib.metadata.version("passkiosk")
+except importlib.metadata.PackageNotFoundError:  # a bundle without package metadata
+    APP_VERSION = "unknown"
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +194,8 @@ class Kiosk:
             self._relay = _SyncRelay()
             self._relay.status.connect(self._on_sync_status)
             self.scheduler = background_sync(
-                opts.data_dir, self.store, cfg.service_url, on_status=self._relay.status.emit
+                opts.data_dir, self.store, cfg.service_url, on_status=self._relay.status.emit,
+                health=self.health_report,
             )
         self.readers = build_readers(cfg.readers, bridge)
         for reader in self.readers:
@@ -292,6 +300,26 @@ class Kiosk:
         except StoreError:
             return False
         return True
+
+    def health_report(self) -> KioskHealth:
+        """What the kiosk says about itself with each upload (called on the sync thread: reads
+        plain values only, no Qt). The scheduler fills in the data age, queue and last error."""
+        health = dict(self._health)
+
+        def state(sources: set[str]) -> str:
+            if not sources:
+                return "none"
+            return "ok" if any(health.get(s) is Health.OK for s in sources) else "error"
+
+        reading = self._trusted.reading(time.time())
+        return KioskHealth(
+            app_version=APP_VERSION,
+            list_version=self.verifier.state().revocation_version,
+            data_age_s=None,
+            reader=state(self._card_sources),
+            camera=state(self._code_sources),
+            clock_warnings=("rolled_back",) if reading.rolled_back else (),
+        )
 
     # Panel status -----------------------------------------------------------------------------
 

@@ -126,6 +126,10 @@ def test_scanned_code_to_verdict_record_and_upload(
         assert len(received) == 2
         assert {r.outcome for r in received} == {"pass", "deny"}
         assert {r.site for r in received} == {"GZ-South"}
+        # The kiosk said how it is with its upload: its scanner works, it has no card reader.
+        (row,) = ledger.latest_health()
+        assert (row.health.reader, row.health.camera) == ("none", "ok")
+        assert row.health.queue_depth == 0 and row.health.list_version >= 1
     finally:
         ledger.close()
     # No raw ID number anywhere in the kiosk's database files.
