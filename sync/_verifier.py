@@ -10,13 +10,23 @@ from :meth:`SyncedVerifier.state`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
-from codes import RevocationIndex, TrustStore, Verdict, lookup_card, lookup_id, verify
+from codes import (
+    DeviceError,
+    RevocationIndex,
+    TokenError,
+    TrustStore,
+    Verdict,
+    lookup_card,
+    lookup_id,
+    verify,
+)
 from sync._kiosklists import KioskLists
 from sync._lists import DEFAULT_MAX_AGE, ListState, apply_stale_policy
 from sync._revfile import release_pages
@@ -77,6 +87,11 @@ class SyncedVerifier:
         self._trust = TrustStore()
         self._index: RevocationIndex | None = None
         self._trim_every = max(1, trim_every)
+        self._checks = 0
+        # Open the lists now (a few ms), so the first card check after a start costs what any
+        # other does; if they cannot be read, the first check raises as it would have.
+        with contextlib.suppress(DeviceError, TokenError), self._lock:
+            self._current()
         self._checks = 0
 
     def _current(self) -> tuple[TrustStore, RevocationIndex, ListState]:

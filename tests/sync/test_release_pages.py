@@ -95,3 +95,16 @@ def test_replaced_index_is_unmapped_after_the_check_that_saw_the_swap(tmp_path: 
         assert deleted_maps("revocations.pkridx") == 0
     finally:
         v.close()
+
+
+def test_lists_are_opened_when_the_verifier_is_made(tmp_path: Path) -> None:
+    make_data_folder(tmp_path / "k", entries=1000)
+    index_path = tmp_path / "k" / "lists" / "revocation" / "revocations.pkridx"
+    assert mapped_kib(index_path) == 0
+    v = SyncedVerifier(tmp_path / "k", clock=lambda: int(time.time()))
+    try:
+        assert mapped_kib(index_path) >= 700  # opened (directories read) before any check
+    finally:
+        v.close()
+    broken = SyncedVerifier(tmp_path / "absent", clock=lambda: int(time.time()))
+    broken.close()  # nothing to open: made all the same, the checks report it
