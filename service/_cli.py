@@ -9,6 +9,8 @@
     passkiosk service rotate-key --data DIR --role ROLE         new root/targets/snapshot/
                                                                 timestamp/issuer key
     passkiosk service enroll-kiosk --data DIR PUBKEY            allow a kiosk's uploads
+    passkiosk service prune-records --data DIR --keep-days N    retention of entry records
+    passkiosk service kiosk-health --data DIR [--history KEY]   kiosks' latest health reports
     passkiosk service print-card --data DIR --id ID18 --name NAME --out card.pdf
 
 Every command takes ``--db URL``: ``sqlite:///FOLDER`` (the default: the SQLite files in --data)
@@ -25,6 +27,7 @@ import json
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -136,6 +139,14 @@ def build_parser(prog: str = "passkiosk service") -> argparse.ArgumentParser:
     p = admin_parser("enroll-kiosk", "allow uploads signed by this kiosk key", _enroll)
     p.add_argument("pubkey", metavar="PUBKEY", help="the kiosk's public key (base64 text)")
     p.add_argument("--label", default="kiosk")
+
+    p = admin_parser("prune-records", "retention: delete entry records older than N days "
+                                      "(PostgreSQL drops whole day partitions)", _prune)
+    p.add_argument("--keep-days", type=int, required=True, metavar="N")
+
+    p = admin_parser("kiosk-health", "each kiosk's latest health report, one JSON line each",
+                     _kiosk_health)
+    p.add_argument("--history", metavar="KEY_ID", help="that kiosk's reports, newest first")
 
     p = admin_parser("print-card", "issue an offline token and render an A6 card PDF", _print_card)
     p.add_argument("--id", required=True, metavar="ID18", dest="id18")
@@ -326,6 +337,28 @@ def _rotate_key(args: argparse.Namespace) -> int:
             root = st.repo.rotate_key(args.role, now=datetime.fromtimestamp(now, UTC))
             shown = {"root_version": root}
         print(json.dumps({"rotated": args.role, **shown, "versions": st.repo.versions()}))
+    return 0
+
+
+def _prune(args: argparse.Namespace) -> int:
+    if not 1 <= args.keep_days <= 36_500:
+        raise UsageError(f"--keep-days: expected 1..36500, got {args.keep_days}")
+    now = _now(args)
+    before = datetime.fromtimestamp(now - args.keep_days * 86_400, UTC).date()
+    with open_storage(_db(args), _data(args)) as storage:
+        gone = storage.drop_records_before(before)
+        storage.audit("prune-records", f"before {before.isoformat()}: {gone} records", now)
+    print(json.dumps({"dropped_before": before.isoformat(), "records": gone}))
+    return 0
+
+
+def _kiosk_health(args: argparse.Namespace) -> int:
+    with open_storage(_db(args), _data(args)) as storage:
+        rows = (storage.health_history(args.history) if args.history
+                else storage.latest_health())
+    for row in rows:
+        print(json.dumps({"key_id": row.key_id, "reported_at": row.reported_at,
+                          **asdict(row.health)}, ensure_ascii=False))
     return 0
 
 

@@ -58,7 +58,15 @@ from service._issuer import (
     write_new_issuer_key,
 )
 from service._repo import Expiry, TufRepository
-from service._sql import PostgresDb, SqlDb, SqliteDb, StorageError, Tx, is_postgres_url
+from service._sql import (
+    PostgresDb,
+    SqlDb,
+    SqliteDb,
+    StorageError,
+    Tx,
+    is_postgres_url,
+    sqlite_folder,
+)
 
 DB_FILE = "service.sqlite3"
 _BATCH = 100_000
@@ -148,7 +156,7 @@ def open_state_db(data_dir: Path, db: str | None) -> SqlDb:
                                f"{len(POSTGRES_MIGRATIONS)}, found {have}: run `passkiosk "
                                "service migrate --db URL` first")
         return pg
-    lite = SqliteDb(data_dir / DB_FILE)
+    lite = SqliteDb(sqlite_folder(db, data_dir) / DB_FILE)
     lite.migrate("state", SQLITE_MIGRATIONS)
     return lite
 
@@ -196,7 +204,7 @@ class ServiceState:
                  db: str | None = None) -> None:
         self.data_dir = data_dir
         self.config = config or PublishConfig()
-        if not is_postgres_url(db) and not (data_dir / DB_FILE).is_file():
+        if not is_postgres_url(db) and not (sqlite_folder(db, data_dir) / DB_FILE).is_file():
             raise DeviceError(f"expected a service data folder with {DB_FILE} in {data_dir}, "
                               "found none: run `passkiosk service init --data DIR` first")
         self._db = open_state_db(data_dir, db)
@@ -218,7 +226,8 @@ class ServiceState:
         folder keeps the keys and the repository.
         """
         private_folder(data_dir)
-        if (data_dir / DB_FILE).exists():
+        lite_db = sqlite_folder(None if is_postgres_url(db) else db, data_dir) / DB_FILE
+        if lite_db.exists():
             raise DeviceError(f"expected an empty folder, found a service in {data_dir}")
         if is_postgres_url(db):
             target = open_state_db(data_dir, db)
@@ -227,7 +236,8 @@ class ServiceState:
                 raise DeviceError(f"expected an empty database, found a service in "
                                   f"{target.where}")
         else:
-            tmp = data_dir / (DB_FILE + ".tmp")
+            private_folder(lite_db.parent)
+            tmp = lite_db.with_name(DB_FILE + ".tmp")
             tmp.unlink(missing_ok=True)
             target = SqliteDb(tmp)
             target.migrate("state", SQLITE_MIGRATIONS)
@@ -243,8 +253,8 @@ class ServiceState:
             target.close()
         if not is_postgres_url(db):
             # The database appears under its real name only when complete: all or nothing.
-            install_atomic(data_dir / (DB_FILE + ".tmp"), data_dir / DB_FILE)
-            (data_dir / (DB_FILE + ".tmp")).unlink()
+            install_atomic(tmp, lite_db)
+            tmp.unlink()
         state = cls(data_dir, db=db)
         state.publish(now=now, expiry=expiry)
         return state

@@ -69,6 +69,14 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
         return e.code, e.read().decode()
 
 
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
 def test_lists_reach_the_kiosk_and_revocations_apply(deployment: Deployment,
                                                      tmp_path: Path) -> None:
     st, kiosk = deployment.state, tmp_path / "kiosk"
@@ -215,6 +223,10 @@ def test_a_replica_killed_and_a_database_restart_lose_nothing(deployment: Deploy
         # Stop the database: the upload fails cleanly (nothing marked), the retry succeeds.
         deployment.pg.stop()
         try:
+            # Each replica's probe says it cannot store anything now.
+            for i in range(2):
+                status, text = get(deployment.replicas.url(i) + "/healthz")
+                assert status == 503 and "database" in text, text
             write(10)
             with pytest.raises(PushError) as e:
                 push_pending(store, deployment.url, key, batch_size=10)

@@ -5,6 +5,7 @@ partitions, migrations run by ``passkiosk service migrate``, riding out a restar
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -213,3 +214,32 @@ def test_an_unreachable_database_is_one_clear_error(tmp_path: Path) -> None:
         open_storage(url, tmp_path)
     with pytest.raises(StorageError, match="expected sqlite:///FOLDER or postgresql"):
         open_storage("mysql://x", tmp_path)
+
+
+@pytest.mark.parametrize("engine", ["sqlite", pytest.param("postgres",
+                                                           marks=pytest.mark.postgres)])
+def test_retention_and_health_from_the_command_line(engine: str, tmp_path: Path,
+                                                    request: pytest.FixtureRequest,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "svc"
+    if engine == "sqlite":
+        url = f"sqlite:///{tmp_path / 'db'}"  # the SQLite files outside the data folder
+    else:
+        url = request.getfixturevalue("pg_url")
+        assert service_main(["migrate", "--data", str(data), "--db", url]) == 0
+    db = ["--data", str(data), "--db", url]
+    assert service_main(["init", *db, "--now", str(T0)]) == 0
+    with open_storage(url, data) as s:
+        s.store_batch("k1", [mk(T0 - 10 * DAY), mk(T0 - 10 * DAY), mk(T0)], T0)
+        s.record_health("k1", HEALTH, T0)
+    capsys.readouterr()
+    assert service_main(["prune-records", *db, "--keep-days", "7", "--now", str(T0)]) == 0
+    assert '"records": 2' in capsys.readouterr().out
+    assert service_main(["kiosk-health", *db]) == 0
+    line = json.loads(capsys.readouterr().out)
+    assert (line["key_id"], line["queue_depth"], line["reported_at"]) == ("k1", 3, T0)
+    with open_storage(url, data) as s:
+        assert s.received_count() == 1
+    if engine == "sqlite":
+        assert (tmp_path / "db" / DB_FILE).is_file() and not (data / DB_FILE).exists()
+    assert service_main(["prune-records", *db, "--keep-days", "0"]) == 2
