@@ -184,9 +184,9 @@ class Kiosk:
         self.app.installEventFilter(self.wedge)
         self.wedge.scanned.connect(flow.code)
 
-        self._show_freshness()
+        self.check_status()
         self._freshness_timer = QTimer(self.window)
-        self._freshness_timer.timeout.connect(self._show_freshness)
+        self._freshness_timer.timeout.connect(self.check_status)
         self._freshness_timer.start(30_000)
 
         self.scheduler: SyncScheduler | None = None
@@ -267,7 +267,7 @@ class Kiosk:
 
     def _on_sync_status(self, status: SyncStatus) -> None:
         self._last_sync = status
-        self._show_freshness()
+        self.check_status()
 
     def _update_availability(self) -> None:
         def works(sources: set[str]) -> bool | None:
@@ -284,7 +284,9 @@ class Kiosk:
             )
         )
 
-    def _show_freshness(self) -> None:
+    def check_status(self) -> None:
+        """Every 30 s and after each sync: data age and clock on the strip, and whether a failed
+        disk works again (the gate leaves "out of service" by itself when it does)."""
         if not self._storage_ok:
             self._storage_ok = self._probe_storage()
         reading = self._trusted.reading(time.time())

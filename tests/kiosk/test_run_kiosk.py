@@ -24,9 +24,10 @@ from codes import Kind, Outcome
 from kiosk._gate import Phase
 from kiosk._keypad import Keypad
 from kiosk._run import Kiosk, RunOptions
+from kiosk._words import Availability
 from readers import CardPresented, Health
 from service import BackgroundService, ServiceState, UploadLedger, enroll_kiosk
-from sync import KioskLists, device_public_key
+from sync import KioskLists, StoreError, device_public_key
 from tests.sync.servicekit import make_id18, new_service, now, sync_kiosk
 
 STAFF_PIN = "2468"
@@ -223,5 +224,36 @@ def test_clock_set_back_is_shown_and_the_trusted_time_is_used(qtbot: QtBot, tmp_
             kiosk.bridge.sink(CardPresented(serial="0011223344556677", source="test"))
         records = kiosk.store.pending_records(10)
         assert len(records) == 1 and records[0].at >= ahead
+    finally:
+        kiosk.close()
+
+
+def test_a_failing_disk_puts_the_gate_out_of_service_until_it_works_again(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kiosk = Kiosk(RunOptions(data_dir=tmp_path / "kiosk", pcsc=False))
+    qtbot.addWidget(kiosk.window)
+    kiosk.window.show()
+    try:
+        kiosk.start()
+        assert kiosk.window.available is Availability.OK
+
+        def disk_full(*_args: object) -> None:
+            raise StoreError("database or disk is full")
+
+        monkeypatch.setattr(kiosk.store, "add_record", disk_full)
+        monkeypatch.setattr(kiosk.store, "kv_set", disk_full)
+        kiosk.flow.code("PK1:NOT-A-REAL-CODE")
+        qtbot.waitUntil(lambda: kiosk.window.available is Availability.OUT_STORAGE,
+                        timeout=5000)
+        assert headline(kiosk) == "本闸机暂停服务"
+        kiosk.check_status()  # the disk still fails: still out of service
+        assert kiosk.window.available is Availability.OUT_STORAGE
+        monkeypatch.undo()
+        kiosk.check_status()
+        assert kiosk.window.available is Availability.OK
+        assert headline(kiosk) == "无法识别，请重试"  # the failed read's own verdict, again
+        kiosk.controller.acknowledge()
+        assert headline(kiosk) == "请刷身份证 或 出示通行码"
     finally:
         kiosk.close()
