@@ -257,3 +257,18 @@ def test_a_failing_disk_puts_the_gate_out_of_service_until_it_works_again(
         assert headline(kiosk) == "请刷身份证 或 出示通行码"
     finally:
         kiosk.close()
+
+
+def test_a_dead_card_reader_turns_the_idle_screen_to_codes(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    kiosk = Kiosk(RunOptions(data_dir=tmp_path / "kiosk", pcsc=False,
+                             sam_port=str(tmp_path / "no-such-serial-port")))
+    qtbot.addWidget(kiosk.window)
+    kiosk.window.show()
+    try:
+        kiosk.start()
+        qtbot.waitUntil(lambda: kiosk.window.available is Availability.NO_CARD, timeout=5000)
+        assert headline(kiosk) == "读卡器故障 请出示通行码"
+    finally:
+        kiosk.close()
