@@ -248,3 +248,45 @@ def test_every_screen_meets_the_type_and_target_minimums(
     check("pin", S.PUBLIC_TEXT_PX)
     enter_pin(qtbot, gate, PIN)
     check("panel", S.STAFF_TEXT_PX)
+
+
+def test_panel_settings_are_applied_and_written_to_the_config_file(
+    qtbot: QtBot, app: tuple[GateApp, FakeVerifier]
+) -> None:
+    from kiosk._config import load_config
+
+    gate, _ = app
+    gate.flow.start_staff()
+    enter_pin(qtbot, gate, PIN)
+    panel = gate.flow.panel
+    panel.show_page("settings")
+
+    def click(name: str) -> None:
+        button = panel.findChild(QPushButton, name)
+        assert button is not None, name
+        QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+
+    click("ackRequired_no")
+    click("amberMayPass_yes")
+    click("language_zh_HK")
+    click("save")
+    saved = load_config(gate.config_path) if gate.config_path else None
+    assert saved is not None
+    assert (saved.policy.ack_required, saved.policy.amber_may_pass, saved.language) == (
+        False, True, "zh_HK")
+    assert gate.controller.timings.amber_may_pass and not gate.controller.timings.ack_required
+    assert gate.languages.default == "zh_HK"
+    assert [e.action for e in gate.store.audit_entries()][-1] == "config_saved"
+
+
+def test_the_system_locale_picks_the_default_language() -> None:
+    import subprocess
+    import sys
+
+    code = "from kiosk._app import system_language; print(system_language())"
+    for lang, expected in (("zh_HK.UTF-8", "zh_HK"), ("en_GB.UTF-8", "en"),
+                           ("zh_CN.UTF-8", "zh_CN"), ("C.UTF-8", "zh_CN")):
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              timeout=60, env={"LANG": lang, "PATH": "/usr/bin:/bin"},
+                              check=True)
+        assert done.stdout.strip() == expected, lang
