@@ -52,16 +52,28 @@ from tests.service.pgfixture import PostgresCluster, free_port  # noqa: E402
 FAULT_SETTLE_S = 2.0  # after a fault ends, pushes still retrying are part of its window
 
 
+def postgres_cpu(pg: PostgresCluster) -> float:
+    """CPU of the cluster's postmaster and all its backends, live and ended."""
+    try:
+        pid = int((pg.datadir / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    return cpu_seconds(pid, waited=True)
+
+
 def _ticks() -> float:
     return float(os.sysconf("SC_CLK_TCK"))
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a live process and its live child processes (nginx workers)."""
+def cpu_seconds(pid: int, *, waited: bool = False) -> float:
+    """User + system CPU of a live process and its live child processes (nginx workers);
+    with ``waited`` also of its children that ended (PostgreSQL's backends)."""
     total = 0.0
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         total += (int(fields[11]) + int(fields[12])) / _ticks()
+        if waited:
+            total += (int(fields[13]) + int(fields[14])) / _ticks()
         children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     except (OSError, IndexError, ValueError):
         return total
@@ -315,8 +327,11 @@ def run(args: argparse.Namespace) -> dict[str, object]:
             time.sleep(args.replica_down_s)
             replicas[0].start()
 
+        pg_cpu_before_restart = [0.0]
+
         def restart_postgres() -> None:
             assert pg is not None
+            pg_cpu_before_restart[0] = postgres_cpu(pg)
             pg.restart("fast")
 
         actions: list[tuple[float, str, Callable[[], None]]] = []
@@ -328,6 +343,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         faults = Faults(actions)
         cpu0 = [r.cpu_now() for r in replicas]
         nginx_cpu0 = cpu_seconds(nginx.proc.pid)
+        pg_cpu0 = postgres_cpu(pg) if pg is not None else 0.0
         self0 = resource.getrusage(resource.RUSAGE_SELF)
         t0 = time.monotonic()
         result = fleet.run(args.seconds, drain_s=args.drain, on_tick=faults.tick)
@@ -336,12 +352,14 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         self1 = resource.getrusage(resource.RUSAGE_SELF)
         cpu = [round(r.cpu_now() - c, 1) for r, c in zip(replicas, cpu0, strict=True)]
         nginx_cpu = round(cpu_seconds(nginx.proc.pid) - nginx_cpu0, 1)
+        pg_cpu = round(pg_cpu_before_restart[0] + (postgres_cpu(pg) if pg is not None else 0.0)
+                       - pg_cpu0, 1)
         stored = stored_records(setup.data, db_url)
         summary = summarise(result, stored, faults.windows, run_s, nginx.upload_times())
         summary.update({
             "store": "postgresql" if db_url else "sqlite", "replicas": len(replicas),
             "speed": args.speed, "records_per_kiosk_minute": args.records_per_minute,
-            "replica_cpu_s": cpu, "nginx_cpu_s": nginx_cpu,
+            "replica_cpu_s": cpu, "nginx_cpu_s": nginx_cpu, "postgres_cpu_s": pg_cpu,
             "loadgen_cpu_s": round(self1.ru_utime + self1.ru_stime - self0.ru_utime
                                    - self0.ru_stime, 1),
             "faults": [{"fault": w["fault"], "at_s": round(float(w["start"]) - t0, 1),
