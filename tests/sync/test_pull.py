@@ -3,7 +3,8 @@ synced lists.
 
 Most tests pull from ``InMemoryRepository`` (tests/fakes/tuf_repo.py): they test what pull()
 decides and keeps, which needs signed TUF metadata but no network. A few stay end-to-end against
-the real service on 127.0.0.1 (``BackgroundService``): first sync + deltas + verify over HTTP,
+the real service on 127.0.0.1, in both deployments (``deployment``: SQLite in one process, and
+two replicas over PostgreSQL behind nginx): first sync + deltas + verify over HTTP,
 the upload route, the background scheduler round (pull and signed push), and the check that the
 in-memory repository publishes what the service publishes. Network faults are in
 test_faults.py.
@@ -12,7 +13,6 @@ test_faults.py.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,19 +20,19 @@ import pytest
 import codes
 from codes import EntryKind, Kind, Outcome, Severity
 from codes.wire import FULL_TARGET, TRUST_TARGET, delta_target, encode_header
-from service import BackgroundService, ServiceState
+from service import ServiceState
 from sync._pull import KioskLists, SyncError, pull
 from tests.fakes.tuf_repo import InMemoryRepository, pull_from
+from tests.service.conftest import Deployment
 from tests.sync.servicekit import make_id18, new_service, now, root_of, sync_kiosk
 
 # -- end to end: the real service over HTTP -----------------------------------------------------
 
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[ServiceState, str]]:
-    st = new_service(tmp_path / "svc")
-    with BackgroundService(st.data_dir) as svc:
-        yield st, svc.url
-    st.close()
+def served(deployment: Deployment) -> tuple[ServiceState, str]:
+    """The service both ways: SQLite in one process; two replicas over PostgreSQL behind
+    nginx."""
+    return deployment.state, deployment.url
 
 
 def test_first_sync_then_deltas_then_verify(served: tuple[ServiceState, str],
@@ -94,24 +94,22 @@ def test_service_serves_upload_route(served: tuple[ServiceState, str]) -> None:
     assert e.value.code in (400, 401)  # E2's endpoint answers: not signed → refused
 
 
-def test_background_sync_round_trip(tmp_path: Path) -> None:
+def test_background_sync_round_trip(deployment: Deployment, tmp_path: Path) -> None:
     from service import enroll_kiosk
     from sync import Store, background_sync, device_public_key
 
-    st = new_service(tmp_path / "svc")
+    st, url = deployment.state, deployment.url
     kiosk = tmp_path / "k"
     with Store(kiosk) as store:
         sched = background_sync(kiosk, store, "http://127.0.0.1:9")
         status = sched.run_once()  # no trust anchor yet: the pull fails, the round is retried later
         assert status.consecutive_failures == 1 and "trust anchor" in (status.last_error or "")
-        with BackgroundService(st.data_dir) as svc:
-            pull(kiosk, svc.url, now=now(), bootstrap_root=root_of(st))  # enrolment: anchor
-            enroll_kiosk(st.data_dir, device_public_key(kiosk))
-            sched = background_sync(kiosk, store, svc.url)
-            status = sched.run_once()
+        pull(kiosk, url, now=now(), bootstrap_root=root_of(st))  # enrolment: anchor
+        enroll_kiosk(st.data_dir, device_public_key(kiosk), db_url=deployment.db)
+        sched = background_sync(kiosk, store, url)
+        status = sched.run_once()
         assert status.last_error is None, status.last_error
         assert status.data_age_s is not None and status.data_age_s < 3600
-    st.close()
 
 
 def test_concurrent_publishers_are_serialised(tmp_path: Path) -> None:
