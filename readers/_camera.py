@@ -75,7 +75,9 @@ class FrameSource(Protocol):
 
     ``open()`` raises CameraError when the device is absent; ``read()`` returns the next BGR or
     grayscale frame, or None when none came (end of a file, a camera that stopped), and may
-    raise CameraError; ``close()`` never raises.
+    raise CameraError; ``close()`` never raises. A source may also have ``skip() -> bool``:
+    take the next frame from the device without decoding it (False when none came); the scanner
+    then passes over frames that way while the scene is still (``SceneConfig.thin``).
     """
 
     @property
@@ -137,18 +139,27 @@ class CvFrameSource:
         self._cap = cap
 
     def read(self) -> Frame | None:
+        cap = self._paced("read")
+        ok, frame = cap.read()
+        if not ok or frame is None:
+            return None
+        return np.asarray(frame, dtype=np.uint8)
+
+    def skip(self) -> bool:
+        """Take the next frame without converting it: ``grab()`` dequeues it, and the costly
+        part (a camera's MJPG decoding, a file's colour conversion) is ``retrieve()``'s."""
+        return bool(self._paced("skip").grab())
+
+    def _paced(self, what: str) -> cv2.VideoCapture:
         cap = self._cap
         if cap is None:
-            raise CameraError(f"expected {self.name} to be open before read()")
+            raise CameraError(f"expected {self.name} to be open before {what}()")
         if self._period:
             delay = self._next - time.monotonic()
             if delay > 0:
                 time.sleep(delay)  # pacing a file like a camera; not a wait for an event
             self._next = max(self._next + self._period, time.monotonic() - self._period)
-        ok, frame = cap.read()
-        if not ok or frame is None:
-            return None
-        return np.asarray(frame, dtype=np.uint8)
+        return cap
 
     def close(self) -> None:
         cap, self._cap = self._cap, None
@@ -160,13 +171,15 @@ class CvFrameSource:
 class ScannerStats:
     """Counters since start(): frames read, taken by the decode worker (``decoded``), dropped
     (overwritten unread in the slot) and, of those taken, the ones a still scene gave the
-    first pass only or skipped (readers._scene)."""
+    first pass only or skipped (readers._scene); ``thinned``: frames the source passed over
+    undecoded while the scene was still (not in ``captured``)."""
 
     captured: int
     decoded: int
     dropped: int
     first_pass_only: int = 0
     skipped: int = 0
+    thinned: int = 0
 
 
 class CodeFilter:
@@ -305,6 +318,10 @@ class CameraScanner:
         self._decoded = 0
         self._first_pass_only = 0
         self._skipped = 0
+        self._thinned = 0
+        # Frames per decoded frame, set by the decode worker: 1, or SceneConfig.thin while the
+        # scene is still (a plain int read and written whole: a hint between the threads).
+        self._thin = 1
         self._filter = CodeFilter(dedup_window, confirm_window)
 
     @property
@@ -314,13 +331,14 @@ class CameraScanner:
     @property
     def stats(self) -> ScannerStats:
         return ScannerStats(self._captured, self._decoded, self._slot.dropped,
-                            self._first_pass_only, self._skipped)
+                            self._first_pass_only, self._skipped, self._thinned)
 
     def start(self) -> None:
         if any(t.is_alive() for t in self._threads):
             raise CameraError(f"expected {self.source} scanner to be stopped before start()")
         self._stop.clear()
         self._health = None
+        self._thin = 1
         self._filter.reset()
         self._threads = [
             threading.Thread(target=self._capture_loop, name="camera-capture", daemon=True),
@@ -369,9 +387,15 @@ class CameraScanner:
         """Read frames until the source stops giving them; True if any frame came."""
         got_any = False
         last_ok = self._clock()
+        skip: Callable[[], bool] | None = getattr(self._frames, "skip", None)
+        count = 0
         while not self._stop.is_set():
+            count += 1
+            thin = self._thin
+            passing = skip is not None and thin > 1 and count % thin != 0
             try:
-                frame = self._frames.read()
+                frame = None if passing else self._frames.read()
+                passed = skip is not None and passing and bool(skip())
             except CameraError as exc:
                 self._set_health(Health.LOST, f"camera read failed: {exc}")
                 return got_any
@@ -379,6 +403,11 @@ class CameraScanner:
                 self._set_health(Health.LOST, f"camera read failed: {type(exc).__name__}")
                 return got_any
             now = self._clock()
+            if passed:
+                got_any = True
+                last_ok = self._last_frame_at = now
+                self._thinned += 1
+                continue
             if frame is None:
                 if now - last_ok >= self._stall:
                     self._set_health(Health.LOST, f"no frames from camera for {self._stall:g} s")
@@ -419,6 +448,8 @@ class CameraScanner:
             try:
                 gray = to_gray(frame)
                 step = watch.step(gray, at) if watch is not None else Step.FULL
+                if watch is not None and self._scene is not None:
+                    self._thin = self._scene.thin if watch.still(at) else 1
                 if step is Step.SKIP:
                     self._skipped += 1
                     self._decoded += 1
@@ -432,6 +463,7 @@ class CameraScanner:
                 texts = result.texts
                 if watch is not None and texts:
                     watch.changed(at)  # a code in view: keep giving it every frame
+                    self._thin = 1
                 # In a still scene fusion waits for the next full frame, like the cascade.
                 if fuser is not None and full:
                     fuser.push(gray)

@@ -422,3 +422,54 @@ def test_without_a_scene_watch_every_frame_is_decoded_in_full(events: Events) ->
         scanner.stop()
     stats = scanner.stats
     assert stats.decoded == 90 and stats.skipped == 0 and stats.first_pass_only == 0
+
+
+class SkippingSource(FakeFrameSource):
+    """A scripted source that can also pass over a frame undecoded (like CvFrameSource.skip)."""
+
+    def __init__(self, script: list[np.ndarray], clock: FakeClock) -> None:
+        super().__init__(script, clock=clock)
+        self._rest = iter(script)
+        self.passed: list[int] = []
+
+    def read(self) -> np.ndarray | None:
+        self.reads += 1
+        self._advance()
+        return next(self._rest, None)
+
+    def skip(self) -> bool:
+        self.passed.append(self.reads + len(self.passed))
+        self._advance()
+        return next(self._rest, None) is not None
+
+    def _advance(self) -> None:
+        if self._follow is not None:
+            self._wait_worker(self._follow)
+        assert self._clock is not None
+        self._clock.advance(1 / 30)
+
+
+def test_still_scene_thins_the_source_and_a_change_restores_every_frame(events: Events) -> None:
+    rng = np.random.default_rng(5)
+    clock = FakeClock()
+    script = [noisy_blank(rng) for _ in range(120)] + [code_frame(PK1_A)] * 30
+    src = SkippingSource(script, clock)
+    scanner = CameraScanner(src, events.put, stall_timeout=60.0, clock=clock)
+    src.lockstep(scanner)
+    scanner.start()
+    try:
+        ev = events.wait_for(is_code)
+        deadline = time.monotonic() + 10
+        while src.reads + len(src.passed) < len(script) and time.monotonic() < deadline:
+            time.sleep(0.01)  # bounded wait for the script's end
+    finally:
+        scanner.stop()
+    stats = scanner.stats
+    # Nothing passed over in the first 1.5 s (45 frames); then two of every three frames.
+    assert min(src.passed) >= 45
+    assert 45 <= stats.thinned <= 52
+    assert stats.captured + stats.thinned == len(script)
+    # The code's first frame is 121; it is decoded at most two frames late...
+    assert isinstance(ev, CodeScanned) and 1000 + 121 / 30 <= ev.at <= 1000 + 123.5 / 30
+    # ...and from then on every frame is decoded again.
+    assert max(src.passed) < 124
