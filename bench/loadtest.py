@@ -408,7 +408,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--records-per-minute", type=float, default=6.0,
                    help="gate entries per kiosk per (simulated) minute, Poisson")
     p.add_argument("--replicas", type=int, default=2)
-    p.add_argument("--threads", type=int, default=32, help="load generator threads")
+    p.add_argument("--threads", type=int, default=64, help="load generator threads")
     p.add_argument("--drain", type=float, default=90.0,
                    help="at most this long after the run for queues to empty")
     p.add_argument("--replica-down-s", type=float, default=5.0)
