@@ -37,6 +37,8 @@ from typing import Any
 from aiohttp import web
 
 from codes import DeviceError
+from service._console._web import PREFIX as CONSOLE_PREFIX
+from service._console._web import add_console_routes
 from service._httpconfig import HttpConfig
 from service._repo import Expiry, TufRepository
 from service._sql import StorageError
@@ -66,7 +68,8 @@ async def _refuse_transport_encodings(
         return _closing(415, "expected no Content-Encoding (send the body as it is), "
                              f"got {encoding[:20]!r}")
     has_body = request.can_read_body or bool(request.content_length)
-    if has_body and not (request.method == "POST" and request.path in SIGNED_PATHS):
+    if has_body and not (request.method == "POST" and (
+            request.path in SIGNED_PATHS or request.path.startswith(CONSOLE_PREFIX))):
         # A body where none is taken: answer without reading it and drop the connection.
         return _closing(400, f"expected no body with {request.method} {request.path[:60]}, "
                              "got one")
@@ -95,6 +98,8 @@ def make_app(data_dir: Path, *, config: HttpConfig | None = None,
     storage = add_upload_routes(
         app, data_dir, body_timeout=config.body_timeout, db=db,
         rate=RateLimit(per_minute=config.kiosk_per_minute, burst=config.kiosk_burst))
+    # The web console (its forms take small bodies, read with their own cap and deadline).
+    add_console_routes(app, data_dir, storage=storage, db=db)
 
     async def health(_: web.Request) -> web.Response:
         try:
