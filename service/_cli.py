@@ -12,6 +12,7 @@
     passkiosk service prune-records --data DIR --keep-days N    retention of entry records
     passkiosk service kiosk-health --data DIR [--history KEY]   kiosks' latest health reports
     passkiosk service print-card --data DIR --id ID18 --name NAME --out card.pdf
+    passkiosk service add-user --data DIR --role admin NAME   web console user (password: stdin)
 
 Every command takes ``--db URL``: ``sqlite:///FOLDER`` (the default: the SQLite files in --data)
 or ``postgresql://...`` (state shared by several replicas; keys and the TUF repository stay in
@@ -147,6 +148,11 @@ def build_parser(prog: str = "passkiosk service") -> argparse.ArgumentParser:
     p = admin_parser("kiosk-health", "each kiosk's latest health report, one JSON line each",
                      _kiosk_health)
     p.add_argument("--history", metavar="KEY_ID", help="that kiosk's reports, newest first")
+
+    p = admin_parser("add-user", "create a web console user (the first admin, say); the "
+                                 "password is read from stdin", _add_user)
+    p.add_argument("name", metavar="NAME", help="user name: 3-32 of a-z 0-9 _ . -")
+    p.add_argument("--role", required=True, choices=["worker", "health", "ops", "admin"])
 
     p = admin_parser("print-card", "issue an offline token and render an A6 card PDF", _print_card)
     p.add_argument("--id", required=True, metavar="ID18", dest="id18")
@@ -376,4 +382,14 @@ def _print_card(args: argparse.Namespace) -> int:
     render_offline_card(Path(args.out), token_text=tok.text, name_masked=tok.name_masked,
                         id_masked=tok.id_masked, valid_from=tok.iat, valid_until=tok.exp)
     print(f"card for {tok.name_masked} {tok.id_masked} (token {tok.cti}) written to {args.out}")
+    return 0
+
+
+def _add_user(args: argparse.Namespace) -> int:
+    from service._console import add_user
+
+    # From stdin, never argv: a password on the command line shows in ps and shell history.
+    password = sys.stdin.readline().rstrip("\r\n")
+    name = add_user(_data(args), _db(args), args.name, args.role, password, now=_now(args))
+    print(json.dumps({"user": name, "role": args.role}))
     return 0
