@@ -317,8 +317,8 @@ def _publish(args: argparse.Namespace) -> int:
 
 @contextlib.contextmanager
 def _publish_lock(args: argparse.Namespace) -> Iterator[bool]:
-    url: str | None = getattr(args, "db", None)
-    if url and url.startswith(("postgresql://", "postgres://")):
+    url = _db(args)
+    if url and is_postgres_url(url):
         import psycopg  # only a PostgreSQL deployment needs it
 
         try:
@@ -342,6 +342,7 @@ def _rotate_key(args: argparse.Namespace) -> int:
         else:
             root = st.repo.rotate_key(args.role, now=datetime.fromtimestamp(now, UTC))
             shown = {"root_version": root}
+            st.audit("rotate-key", f"{args.role}: root version {root}", now)
         print(json.dumps({"rotated": args.role, **shown, "versions": st.repo.versions()}))
     return 0
 

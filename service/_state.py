@@ -427,6 +427,7 @@ class ServiceState:
                 c.execute("INSERT INTO issuer_keys VALUES (?,?,?,?,?,?,0)",
                           (entry.kid, entry.iss, entry.alg, entry.spki, entry.not_before,
                            entry.not_after))
+                _audit(c, "rotate-key", f"issuer: new key {entry.kid}", now)
             self._finish_issuer_rotation()
             self._publish_locked(now=now, expiry=expiry)
         return entry

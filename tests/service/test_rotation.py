@@ -20,6 +20,8 @@ from codes import EntryKind, Kind, Outcome, RevocationList, Severity, parse_trus
 from service import BackgroundService, ServiceState, TufRepository, _repo
 from service import main as service_main
 from sync import SyncedVerifier
+from tests.service.nginxfixture import Nginx, Replicas
+from tests.service.pgfixture import PostgresCluster
 from tests.sync.servicekit import make_id18, new_service, now, sync_kiosk
 
 TUF_ROLES = ("root", "targets", "snapshot", "timestamp")
@@ -211,3 +213,35 @@ def test_an_issuer_rotation_interrupted_after_its_entry_is_completed_on_next_ope
             {"keys": [e.to_json() for e in reopened.trust_entries()]}).encode())
         v = verify(token, trust, RevocationList(), now())
         assert v.outcome is Outcome.PASS and v.kid not in (None, old_kid)
+
+
+@pytest.mark.postgres
+def test_every_rotation_through_nginx_static_files_over_postgresql(
+        pg_cluster: PostgresCluster, tmp_path: Path) -> None:
+    """The deployed shape: state in PostgreSQL, two replicas, nginx serving the TUF tree as
+    static files; the admin commands (with --db) rotate every key while a kiosk is out."""
+    data, kiosk = tmp_path / "svc", tmp_path / "kiosk"
+    db = pg_cluster.create_database()
+    assert service_main(["migrate", "--data", str(data), "--db", db]) == 0
+    state = ServiceState.init(data, iss="CN-44", now=now(), db=db)
+    repo = data / "repo"
+    old_token = _issue(state, 7)
+    try:
+        with Replicas(data, db, n=2) as reps, \
+                Nginx(reps.addresses, static={"/metadata/": repo / "metadata",
+                                              "/targets/": repo / "targets"}) as lb:
+            sync_kiosk(kiosk, lb.url, state)
+            for role in ("root", "targets", "snapshot", "timestamp", "issuer"):
+                assert service_main(["rotate-key", "--data", str(data), "--db", db,
+                                     "--role", role]) == 0
+            state.revoke(EntryKind.SUBJECT, bytes(16), Severity.YELLOW, now=now())
+            assert service_main(["publish", "--data", str(data), "--db", db]) == 0
+            new_token = _issue(state, 8)
+            result = sync_kiosk(kiosk, lb.url, state)
+        assert _kiosk_root_version(kiosk) == 5
+        assert "trust" in result.applied and result.state.revocation_version == \
+            state.list_version()
+        assert _verdict(kiosk, old_token) == (Outcome.PASS, "ok")
+        assert _verdict(kiosk, new_token) == (Outcome.PASS, "ok")
+    finally:
+        state.close()
