@@ -24,6 +24,7 @@ import sys
 import tempfile
 import threading
 import time
+import wave
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,6 +40,15 @@ if TYPE_CHECKING:
 
 RATE = 48_000
 THRESHOLD = 300  # of 32767: well above the null sink's digital silence (exactly 0)
+
+
+def _seconds(path: Path) -> float:
+    with wave.open(str(path), "rb") as w:
+        return w.getnframes() / w.getframerate()
+
+
+EARCON_SECONDS = {name: _seconds(ROOT / "assets" / "sounds" / f"earcon_{name}.wav")
+                  for name in ("pass", "attention", "deny", "invalid")}
 OUTCOMES = ("pass:ok", "attention:status_yellow", "deny:status_red", "invalid:card_removed")
 
 
@@ -113,7 +123,8 @@ def measure(rounds: int) -> dict[str, list[float]]:
     monitor = Monitor(parec)
     played_at: list[float] = []
     player.played.connect(lambda name: played_at.append(time.monotonic()))
-    results: dict[str, list[float]] = {"first": [], "played": [], "sample": []}
+    results: dict[str, list[float]] = {"first": [], "first_gap": [], "played": [], "sample": [],
+                                       "gap": []}
 
     try:
         pump_until_streaming(app, monitor)
@@ -127,11 +138,20 @@ def measure(rounds: int) -> dict[str, list[float]]:
             if not monitor.heard.is_set() or not played_at:
                 raise SystemExit(f"round {i}: no sound within 2 s")
             sample_ms = (monitor.heard_at - t0) * 1000
+            voice = threading.Event()
+            player.played.connect(voice.set)
+            pump(app, t0 + 5.0, voice)
+            player.played.disconnect(voice.set)
+            if len(played_at) < 2:
+                raise SystemExit(f"round {i}: the voice line did not start within 5 s")
+            gap_ms = (played_at[1] - played_at[0] - EARCON_SECONDS[outcome]) * 1000
             if i == 0:
                 results["first"].append(sample_ms)
+                results["first_gap"].append(gap_ms)
             else:
                 results["played"].append((played_at[0] - t0) * 1000)
                 results["sample"].append(sample_ms)
+                results["gap"].append(gap_ms)
             player.stop()
             pump(app, time.monotonic() + 0.3)  # let the sink drain to silence
     finally:
@@ -239,7 +259,9 @@ def report(results: dict[str, list[float]], rounds: int, load: tuple[float, floa
         "|---|---|---|---|---|",
         row("play_verdict -> first earcon sample at the sink (upper bound)", results["sample"]),
         row("play_verdict -> `played` emitted", results["played"]),
+        row("earcon's end -> voice line's `played` (the pause between them)", results["gap"]),
         row("first verdict after start -> first sample", results["first"]),
+        row("first verdict after start: pause between earcon and voice", results["first_gap"]),
         row("for comparison: QMediaPlayer.play() -> first earcon sample", results["media"]),
         row("start: `import kiosk._sound` (loads QtMultimedia)", results["import"]),
         row("start: `SoundPlayer()` (lists outputs, loads the earcons)", results["make"]),

@@ -2,7 +2,8 @@
 
     python -m tests.kiosk._sound_child [--sounds=DIR] VOLUME ACTION [ACTION ...]
 
-An action is ``verdict:<outcome>:<reason>:<language>`` or ``prompt:<name>:<language>``. Each
+An action is ``verdict:<outcome>:<reason>:<language>``, ``prompt:<name>:<language>`` or
+``exit`` (quit at once, with the sound still playing). Each
 action after the first starts as soon as the previous one's first file starts playing, so it
 interrupts it. Prints one JSON object per line: ``{"available": ...}``, then ``{"played": name}``
 per file started and ``{"finished": true}``; exits when the last action has finished (or at
@@ -37,7 +38,9 @@ def main(argv: list[str]) -> int:
 
     def run_next() -> None:
         kind, *args = actions.pop(0).split(":")
-        if kind == "verdict":
+        if kind == "exit":  # leave while the sound plays: the player goes down with it
+            app.quit()
+        elif kind == "verdict":
             player.play_verdict(Outcome(args[0]), args[1], args[2])
         else:
             player.play_prompt(args[0], args[1])

@@ -340,3 +340,9 @@ def test_the_same_verdict_again_restarts_its_earcon(pulse: Recorder) -> None:
     assert events == [{"available": True}, {"played": "earcon_pass.wav"},
                       {"played": "earcon_pass.wav"}, {"played": "en/pass.wav"},
                       {"finished": True}]
+
+
+def test_leaving_while_a_sound_plays_is_quiet(pulse: Recorder) -> None:
+    events, stderr = run_player(pulse.server.env, 80, "verdict:pass:ok:en", "exit")
+    assert events == [{"available": True}, {"played": "earcon_pass.wav"}]
+    assert "Traceback" not in stderr and "Error" not in stderr, stderr
