@@ -41,7 +41,7 @@ from service._console._web import PREFIX as CONSOLE_PREFIX
 from service._console._web import add_console_routes
 from service._httpconfig import HttpConfig
 from service._repo import Expiry, TufRepository
-from service._sql import StorageError
+from service._sql import StorageError, is_postgres_url
 from service._store import RateLimit
 from service._upload_api import SIGNED_PATHS
 from service._upload_api import add_routes as add_upload_routes
@@ -86,8 +86,10 @@ def make_app(data_dir: Path, *, config: HttpConfig | None = None,
              expiry: Expiry | None = None, db: str | None = None) -> web.Application:
     """The aiohttp application: the TUF repository as static files, plus the upload API.
 
-    While running it re-signs metadata that nears expiry (``TufRepository.refresh_expiring``),
-    so kiosks are not frozen out just because nobody published.
+    On its own (SQLite, one machine) it re-signs metadata that nears expiry while running
+    (``TufRepository.refresh_expiring``), so kiosks are not frozen out just because nobody
+    published. As a replica over PostgreSQL it never signs: the publisher's timer does that
+    (``passkiosk service publish --only-expiring``), on the one host that holds the keys.
     """
     config = config or HttpConfig()
     repo = TufRepository(data_dir)
@@ -130,7 +132,8 @@ def make_app(data_dir: Path, *, config: HttpConfig | None = None,
         with contextlib.suppress(asyncio.CancelledError):
             await task
 
-    app.cleanup_ctx.append(refresher)
+    if not is_postgres_url(db):
+        app.cleanup_ctx.append(refresher)
     return app
 
 
