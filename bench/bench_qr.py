@@ -165,11 +165,17 @@ class _Recording:
 
 
 def latency(
-    segments: int, *, scene: SceneConfig | Default | None = DEFAULT, seed: int = 0
+    segments: int,
+    *,
+    scene: SceneConfig | Default | None = DEFAULT,
+    seed: int = 0,
+    gap_s: float = 0.6,
 ) -> tuple[str, dict[str, Any]]:
     """scene: the scanner's scene watch (DEFAULT: the scanner's default, None: off); seed: a
-    different set of presentations (0: the one in docs/performance/camera.md)."""
-    fps, gap, show = 30, 18, 30
+    different set of presentations (0: the one in docs/performance/camera.md); gap_s: seconds
+    of empty gate before each presentation."""
+    fps, show = 30, 30
+    gap = round(gap_s * fps)
     rng = np.random.default_rng(5 + seed)
     path = Path(tempfile.mkdtemp()) / "gate.avi"
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), fps, (1280, 720))
@@ -221,7 +227,7 @@ def latency(
     missed = sorted(families[p] for p in starts if p not in got)
     lines = [
         f"Scan latency: {segments} presentations in a 30 fps 1280x720 MJPG video played in real "
-        "time (wall clock, shared machine).",
+        f"time, {gap_s:g} s of empty gate before each (wall clock, shared machine).",
         "",
         "| presentations | scanned | latency p50 | latency p95 | max | frames captured / "
         "decoded / dropped |",
