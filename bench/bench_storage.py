@@ -95,6 +95,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
     rows: list[str] = []
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         rows += measure("SQLite", lambda: open_storage(None, Path(tmp)), args)
         with PostgresCluster(fast=False) as pg:
@@ -109,7 +110,9 @@ def main() -> None:
         f"Machine: {cpu}, {os.cpu_count()} cores (shared with other jobs), "
         f"{platform.system()} {platform.release()}, Python {platform.python_version()}; "
         f"PostgreSQL from Debian, durable settings (fsync on, synchronous_commit on). "
-        f"Date: {dt.date.today().isoformat()}.",
+        f"Date: {dt.date.today().isoformat()}. 1-minute load average before/after: "
+        f"{load_before:.1f} / {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other "
+        "engineers' jobs): treat the numbers as lower bounds.",
         "",
         f"Command: `.venv/bin/python bench/bench_storage.py --batches {args.batches} "
         f"--batch {args.batch} --writers {args.writers}`",

@@ -89,6 +89,11 @@ def build_parser(prog: str = "passkiosk service") -> argparse.ArgumentParser:
                      default=defaults.max_connections_per_peer, metavar="N",
                      help="connections one address may hold open "
                           f"(default {defaults.max_connections_per_peer})")
+    svc.add_argument("--kiosk-rate", type=float, default=defaults.kiosk_per_minute,
+                     metavar="PER_MIN", help="signed requests one kiosk may make a minute, "
+                     f"shared by all replicas (default {defaults.kiosk_per_minute:g})")
+    svc.add_argument("--kiosk-burst", type=int, default=defaults.kiosk_burst, metavar="N",
+                     help=f"requests one kiosk may make at once (default {defaults.kiosk_burst})")
     svc.set_defaults(handler=_serve)
     admin = svc.add_subparsers(dest="service_command", metavar="ADMIN")
 
@@ -208,6 +213,9 @@ def _serve(args: argparse.Namespace) -> int:
     host, _, port = args.listen.rpartition(":")
     if not host or not port.isdigit():
         raise UsageError(f"--listen: expected HOST:PORT, got {args.listen!r}")
+    if not (0 < args.kiosk_rate <= 1e6 and 1 <= args.kiosk_burst <= 10**6):
+        raise UsageError(f"--kiosk-rate/--kiosk-burst: expected 0 < PER_MIN <= 1e6 and "
+                         f"1 <= N <= 1e6, got {args.kiosk_rate:g} and {args.kiosk_burst}")
     data = _data(args)
     ServiceState(data, db=_db(args)).close()  # fail early and clearly if not initialised
     print(f"passkiosk service: serving {data} on http://{host}:{port}", file=sys.stderr)
@@ -216,7 +224,8 @@ def _serve(args: argparse.Namespace) -> int:
                          f"{args.max_connections_per_peer}")
     serve(data, host, int(port), config=HttpConfig(
         header_timeout=args.header_timeout, body_timeout=args.body_timeout,
-        max_connections_per_peer=args.max_connections_per_peer), db=_db(args))
+        max_connections_per_peer=args.max_connections_per_peer,
+        kiosk_per_minute=args.kiosk_rate, kiosk_burst=args.kiosk_burst), db=_db(args))
     return 0
 
 

@@ -243,3 +243,9 @@ def test_retention_and_health_from_the_command_line(engine: str, tmp_path: Path,
     if engine == "sqlite":
         assert (tmp_path / "db" / DB_FILE).is_file() and not (data / DB_FILE).exists()
     assert service_main(["prune-records", *db, "--keep-days", "0"]) == 2
+
+
+def test_the_kiosk_rate_must_be_sane(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for bad in (["--kiosk-rate", "0"], ["--kiosk-burst", "0"]):
+        assert service_main(["--data", str(tmp_path), *bad]) == 2
+        assert "--kiosk-rate/--kiosk-burst: expected" in capsys.readouterr().err
