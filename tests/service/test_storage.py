@@ -249,3 +249,36 @@ def test_the_kiosk_rate_must_be_sane(tmp_path: Path, capsys: pytest.CaptureFixtu
     for bad in (["--kiosk-rate", "0"], ["--kiosk-burst", "0"]):
         assert service_main(["--data", str(tmp_path), *bad]) == 2
         assert "--kiosk-rate/--kiosk-burst: expected" in capsys.readouterr().err
+
+
+def test_sqlite_files_of_the_previous_release_are_brought_up_to_date(tmp_path: Path) -> None:
+    import sqlite3
+
+    from service._ledger import LEDGER_FILE
+    from service._ledger import MIGRATIONS as LEDGER_STEPS
+    from service._state import SQLITE_MIGRATIONS
+
+    data = tmp_path / "svc"
+    ServiceState.init(data, iss="CN-44", now=int(time.time())).close()
+    open_storage(None, data).close()
+    # Roll both files back to what the previous release wrote: no audit, no health, no rate
+    # table, the ledger at version 1 and the state file without a version.
+    for name, drop, version in ((DB_FILE, ["audit"], 0), (LEDGER_FILE, [
+            "audit", "kiosk_health", "kiosk_health_history", "upload_rate"], 1)):
+        conn = sqlite3.connect(data / name)
+        for table in drop:
+            conn.execute(f"DROP TABLE {table}")
+        conn.execute("DROP INDEX IF EXISTS received_at_day")
+        conn.execute(f"PRAGMA user_version = {version}")
+        conn.commit()
+        conn.close()
+    with ServiceState(data) as st:
+        st.audit("check", "after the upgrade", T0)
+        assert st.list_version() == 1
+    with open_storage(None, data) as s:
+        s.record_health("k1", HEALTH, T0)
+        assert s.admit("k1", "n", T0, RateLimit()) is None
+    for name, steps in ((DB_FILE, SQLITE_MIGRATIONS), (LEDGER_FILE, LEDGER_STEPS)):
+        conn = sqlite3.connect(data / name)
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(steps)
+        conn.close()
