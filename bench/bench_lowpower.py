@@ -13,9 +13,11 @@ box). Parts:
   sensor noise every frame) played in real time through ``CameraScanner``; process CPU time
   (all threads: capture, MJPG decoding, the decode worker) over wall time, after a 2 s warm-up.
   "capture only" reads and converts the frames and decodes nothing: the floor.
-- camera-reads: bench_qr's presentation video (0.6 s of empty gate, then 1 s of a degraded code,
+- camera-reads: bench_qr's presentation video (a gap of empty gate, then 1 s of a degraded code,
   families in turn) with and without the scene watch: presentations read within their 1 s, and
-  latency. Single frames are not affected (``FrameDecoder`` decodes every frame it is given).
+  latency. With 0.6 s gaps the scene never falls still; with 2.5 s gaps it does, so the source
+  is thinned and a code's first frame may be passed over. Single frames are not affected
+  (``FrameDecoder`` decodes every frame it is given).
 - first-sync: peak RSS (``VmHWM``) of a fresh process that imports the sync (python-tuf, numpy)
   and installs a 10 M-entry full snapshot (260 MB PKRL) as the first sync does.
 - first-tap: a fresh process opens the synced folder with ``SyncedVerifier`` and times card
@@ -510,7 +512,8 @@ def main() -> int:
     ap.add_argument("--parts", default=",".join(PARTS))
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--seconds", type=float, default=12.0, help="camera-idle: per run")
-    ap.add_argument("--segments", type=int, default=44, help="camera-reads: presentations")
+    ap.add_argument("--segments", type=int, default=44,
+                    help="camera-reads: presentations with 0.6 s gaps (half as many with 2.5 s)")
     ap.add_argument("--taps", type=int, default=20, help="first-tap: steady checks per process")
     ap.add_argument("--out", type=Path, help="write the markdown report here")
     args = ap.parse_args()

@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-ORDER = ["codes-verify", "revindex", "camera", "readers-cards", "sync", "upload", "attack",
-         "printcard-wedge"]
+ORDER = ["codes-verify", "revindex", "camera", "lowpower", "readers-cards", "sync", "upload",
+         "attack", "printcard-wedge"]
 
 
 def main() -> None:
