@@ -264,16 +264,17 @@ def report(results: dict[str, list[float]], rounds: int, load: tuple[float, floa
         row("first verdict after start: pause between earcon and voice", results["first_gap"]),
         row("for comparison: QMediaPlayer.play() -> first earcon sample", results["media"]),
         row("start: `import kiosk._sound` (loads QtMultimedia)", results["import"]),
-        row("start: `SoundPlayer()` (lists outputs, loads the earcons)", results["make"]),
+        row("start: `SoundPlayer()` (lists outputs, loads every file)", results["make"]),
         row("start: memory added by both (RSS, MiB, not ms)", results["rss"]),
         "",
         "Notes:",
         "- The sink is a PulseAudio null sink; its monitor is recorded by `parec` in 5 ms blocks "
         "read by a thread of this process, so the sample time is an upper bound that includes "
         "up to one capture block. A sound card adds its own output buffer.",
-        "- Earcons are loaded when the player is made; each verdict interrupts the last "
-        "(earcon then voice line), as at the gate. Outcomes rotate pass, attention, deny, "
-        "invalid; language zh_CN.",
+        "- Every file is loaded when the player is made. Each round plays a verdict until its "
+        "voice line starts, then stops and lets the sink fall silent; the pause is the time "
+        "from the earcon's end (its start plus its length) to the voice's `played`. Outcomes "
+        "rotate pass, attention, deny, invalid; language zh_CN.",
         "- QMediaPlayer runs each file through its FFmpeg demuxer and decoder before the first "
         "sample; QSoundEffect plays PCM already in memory, which is why the kiosk uses it.",
         "- Start: QtMultimedia loads its FFmpeg integration even for QSoundEffect, which is "
