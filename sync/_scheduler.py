@@ -27,7 +27,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from codes import DeviceError
-from codes.wire import MAX_ERROR_TEXT, KioskHealth, looks_like_id_number
+from codes.wire import (
+    MAX_ERROR_TEXT,
+    HealthError,
+    KioskHealth,
+    looks_like_id_number,
+    validate_health,
+)
 
 log = logging.getLogger(__name__)
 
@@ -114,10 +120,15 @@ class SyncScheduler:
 
     def health_report(self) -> KioskHealth | None:
         """The app's health report with the last sync error and the data age filled in (None
-        without a ``health`` source). Called from the push step, in the sync thread."""
+        without a ``health`` source, or when it fails or gives a report that is not sendable:
+        the records go up regardless). Called from the push step, in the sync thread."""
         if self._health is None:
             return None
-        report = self._health()
+        try:
+            report = self._health()
+        except Exception:  # a broken health source must never hold back the records
+            log.exception("kiosk health report failed; pushing without one")
+            return None
         s = self.status()
         error = report.last_error or s.last_error
         if error is not None:
@@ -126,8 +137,12 @@ class SyncScheduler:
         if age is None:
             # The data age source when there is one: the pull of this round has just run.
             age = self._data_age() if self._data_age is not None else s.data_age_s
-        return replace(report, last_error=error,
-                       data_age_s=None if age is None else max(0, int(age)))
+        try:
+            return validate_health(replace(report, last_error=error,
+                                           data_age_s=None if age is None else max(0, int(age))))
+        except HealthError as e:
+            log.error("kiosk health report not sendable (%s); pushing without one", e)
+            return None
 
     def _set(self, status: SyncStatus) -> None:
         with self._lock:

@@ -43,6 +43,16 @@ def test_the_scheduler_adds_the_last_error_and_the_data_age() -> None:
     assert SyncScheduler(pull=None, push=None).health_report() is None
 
 
+def test_a_broken_health_source_never_holds_back_the_records() -> None:
+    def broken() -> KioskHealth:
+        raise RuntimeError("camera driver crashed")
+
+    assert SyncScheduler(pull=None, push=None, health=broken).health_report() is None
+    unsendable = replace(APP, reader="melted")
+    assert SyncScheduler(pull=None, push=None, health=lambda: unsendable).health_report() \
+        is None
+
+
 def test_push_sends_the_report_after_the_batches(tmp_path: Path) -> None:
     key = load_or_create_device_key(tmp_path / "kiosk")
     enroll_kiosk(tmp_path / "svc", key.public_text)
