@@ -6,7 +6,9 @@ PipeWire's pulse socket). Every file is loaded when the player is made, so a ver
 starts without touching the disk and its voice line follows without a pause.
 
 A kiosk without an audio output keeps working silently: the player then never creates a sound
-effect (Qt would warn on every play), and it picks up an output plugged in later.
+effect (Qt would warn on every play). An output that appears while the sound server runs (a USB
+speaker plugged in) is picked up; a sound server started after the kiosk is not (Qt connects
+once, docs/sound.md).
 """
 
 from __future__ import annotations
