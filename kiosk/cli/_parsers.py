@@ -25,6 +25,7 @@ def register_all(sub: Subparsers) -> None:
     _register_card(sub)
     _register_decode(sub)
     _register_sync(sub)
+    _register_setup(sub)
     # Listed for --help; main() hands the arguments to the service's own parser.
     sub.add_parser("service", help="the provincial service and its admin commands "
                                    "(when installed beside the kiosk)", add_help=False)
@@ -208,3 +209,44 @@ def _register_sync(sub: Subparsers) -> None:
     k.add_argument("--timeout", type=int, default=10, metavar="S", help="network timeout")
     k.add_argument("--no-push", action="store_true", help="only pull lists")
     k.set_defaults(run="kiosk.cli._sync:sync")
+
+
+def _sha256_hex(text: str) -> str:
+    if len(text) != 64 or any(c not in "0123456789abcdefABCDEF" for c in text):
+        raise argparse.ArgumentTypeError(f"expected 64 hex digits, got {text!r}")
+    return text
+
+
+def _register_setup(sub: Subparsers) -> None:
+    s = sub.add_parser(
+        "setup",
+        help="first run: enrol this kiosk with the provincial service",
+        description="Save the site, gate and service URL (config file and store), set the "
+        "staff PIN (read twice from the terminal, or one line with --pin-stdin), create the "
+        "device key and print its public half for `passkiosk service enroll-kiosk`, take the "
+        "service's root.json as trust anchor and pull the lists once. Safe to repeat. Run it as "
+        "the kiosk user (sudo -u passkiosk passkiosk setup ...). Prints JSON; exit 1 when only "
+        "the first sync failed.",
+    )
+    s.add_argument("--service", required=True, metavar="URL", help="provincial service URL")
+    s.add_argument("--site", required=True, help="site id (letters, digits, space, - _ .)")
+    s.add_argument("--gate", required=True, help="gate id")
+    root = s.add_argument_group("trust anchor (one of them required)")
+    root.add_argument("--root", metavar="FILE",
+                      help="the service's root.json (its repo/metadata/1.root.json)")
+    root.add_argument("--root-sha256", type=_sha256_hex, metavar="HEX",
+                      help="fetch root.json from the service and check it has this SHA-256 "
+                      "(also checks --root FILE)")
+    s.add_argument("--data", metavar="DIR", help="kiosk data folder (default: platform folder)")
+    s.add_argument("--config", type=Path, metavar="FILE",
+                   help="config file (default: /etc/passkiosk/config.toml if present, else "
+                   "config.toml in the data folder)")
+    s.add_argument("--pin-stdin", action="store_true",
+                   help="read the staff PIN as one line from standard input")
+    s.add_argument("--lang", choices=("zh_CN", "zh_HK", "en"), help="default screen language")
+    s.add_argument("--no-pcsc", action="store_true", help="no PC/SC card reader")
+    s.add_argument("--sam", metavar="PORT", help="GA/T 467 ID-card reader serial port")
+    s.add_argument("--camera", metavar="INDEX", help="camera index")
+    s.add_argument("--scanner", metavar="PORT", help="serial scanner-gun port")
+    s.add_argument("--timeout", type=int, default=10, metavar="S", help="network timeout")
+    s.set_defaults(run="kiosk.cli._setup:setup")
