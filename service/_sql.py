@@ -200,8 +200,10 @@ class PostgresDb:
 
     def _connect(self) -> Any:
         try:
+            # No statement may hang a worker thread for ever (a lock held by a stuck session).
             return self._psycopg.connect(self._url, autocommit=True,
-                                         connect_timeout=self._timeout)
+                                         connect_timeout=self._timeout,
+                                         options="-c statement_timeout=60s")
         except self._psycopg.Error as e:
             raise StorageError(f"{self.where}: expected the database to answer, got "
                                f"{type(e).__name__}: {str(e).strip()[:300]}") from None

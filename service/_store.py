@@ -88,8 +88,8 @@ class Storage(Protocol):
     def enrolled_key_ids(self) -> list[str]: ...
 
     def admit(self, key_id: str, nonce: str, now: float, limit: RateLimit) -> str | None:
-        """Spend one rate token and the nonce; None when admitted, else why not
-        (``"rate"``: over the kiosk's rate, ``"replay"``: nonce already used)."""
+        """Spend the nonce and one rate token; None when admitted, else why not
+        (``"replay"``: nonce already used, ``"rate"``: over the kiosk's rate)."""
         ...
 
     def store_batch(self, key_id: str, records: Sequence[EntryRecord],
@@ -209,6 +209,10 @@ class SqlStorage:
 
     def admit(self, key_id: str, nonce: str, now: float, limit: RateLimit) -> str | None:
         with self.db.tx() as c:
+            # The nonce first: a captured request replayed by someone else must not spend the
+            # kiosk's own rate.
+            if not self._take_nonce(c, nonce, int(now)):
+                return "replay"
             row = c.execute(f"SELECT tokens, at FROM upload_rate WHERE key_id = ?"
                             f"{self._for_update}", (key_id,)).fetchone()
             tokens = float(limit.burst) if row is None else min(
@@ -219,8 +223,6 @@ class SqlStorage:
             c.execute("INSERT INTO upload_rate (key_id, tokens, at) VALUES (?,?,?) ON CONFLICT "
                       "(key_id) DO UPDATE SET tokens = excluded.tokens, at = excluded.at",
                       (key_id, tokens - 1, now))
-            if not self._take_nonce(c, nonce, int(now)):
-                return "replay"
         return None
 
     def _take_nonce(self, c: Tx, nonce: str, now: int) -> bool:

@@ -100,9 +100,11 @@ def test_retention_drops_whole_days(storage: Storage) -> None:
 def test_admission_spends_nonces_and_rate(storage: Storage) -> None:
     limit = RateLimit(per_minute=60, burst=3)
     assert storage.admit("k1", "n1", T0, limit) is None
-    assert storage.admit("k1", "n1", T0, limit) == "replay"
+    for _ in range(5):  # replays are refused without spending the kiosk's rate
+        assert storage.admit("k1", "n1", T0, limit) == "replay"
     assert storage.admit("k1", "n2", T0, limit) is None
-    assert storage.admit("k1", "n3", T0, limit) == "rate"  # the replay spent a token too
+    assert storage.admit("k1", "n2b", T0, limit) is None
+    assert storage.admit("k1", "n3", T0, limit) == "rate"
     assert storage.admit("k2", "n4", T0, limit) is None  # each kiosk has its own bucket
     assert storage.admit("k1", "n5", T0 + 1, limit) is None  # one a second comes back
     assert storage.admit("k1", "n6", T0 + 1, limit) == "rate"
