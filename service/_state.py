@@ -217,6 +217,11 @@ class ServiceState:
             with self.repo.locked():
                 self._finish_issuer_rotation()
 
+    @property
+    def db(self) -> SqlDb:
+        """The state's database (SQLite or PostgreSQL), for read-only views such as a console."""
+        return self._db
+
     @classmethod
     def init(cls, data_dir: Path, *, iss: str, now: int,
              expiry: Expiry | None = None, db: str | None = None) -> ServiceState:
