@@ -48,6 +48,8 @@ class SoundPlayer(QObject):
     played = Signal(str)
     #: The files asked for have all played (not emitted when interrupted or stopped).
     finished = Signal()
+    #: ``available`` changed: an audio output appeared (True) or the last one went (False).
+    availableChanged = Signal(bool)
 
     def __init__(self, sounds_dir: Path | None = None, volume: int = 80,
                  parent: QObject | None = None) -> None:
@@ -161,8 +163,11 @@ class SoundPlayer(QObject):
         device: QAudioDevice = QMediaDevices.defaultAudioOutput()
         if device == self._device:
             return
+        was_available = self.available
         self.stop()
         self._device = device
         for effect in self._effects.values():
             effect.setAudioDevice(device)
         self._preload()
+        if self.available != was_available:
+            self.availableChanged.emit(self.available)

@@ -2,8 +2,9 @@
 
     python -m tests.kiosk._sound_child [--sounds=DIR] VOLUME ACTION [ACTION ...]
 
-An action is ``verdict:<outcome>:<reason>:<language>``, ``prompt:<name>:<language>`` or
-``exit`` (quit at once, with the sound still playing). Each
+An action is ``verdict:<outcome>:<reason>:<language>``, ``prompt:<name>:<language>``,
+``exit`` (quit at once, with the sound still playing) or, first, ``await-output`` (start when an
+audio output appears; prints ``{"available": true}`` then). Each
 action after the first starts as soon as the previous one's first file starts playing, so it
 interrupts it. Prints one JSON object per line: ``{"available": ...}``, then ``{"played": name}``
 per file started and ``{"finished": true}``; exits when the last action has finished (or at
@@ -55,8 +56,18 @@ def main(argv: list[str]) -> int:
         if not actions:
             app.quit()
 
+    def on_available(available: bool) -> None:
+        emit(available=available)
+        if available and actions:
+            run_next()
+
     player.played.connect(on_played)
     player.finished.connect(on_finished)
+    player.availableChanged.connect(on_available)
+    if actions[0] == "await-output":
+        actions.pop(0)
+        QTimer.singleShot(20_000, lambda: app.exit(3))
+        return app.exec()
     run_next()
     if not player.available:
         while actions:

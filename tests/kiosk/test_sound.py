@@ -32,7 +32,7 @@ from kiosk._sound_plan import (
     prompt_file,
     verdict_files,
 )
-from tests.kiosk._pulse import PulseServer, missing_tools, null_sink, wait_for
+from tests.kiosk._pulse import SINK, PulseServer, missing_tools, null_sink, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 SOUNDS = ROOT / "assets" / "sounds"
@@ -346,3 +346,27 @@ def test_leaving_while_a_sound_plays_is_quiet(pulse: Recorder) -> None:
     events, stderr = run_player(pulse.server.env, 80, "verdict:pass:ok:en", "exit")
     assert events == [{"available": True}, {"played": "earcon_pass.wav"}]
     assert "Traceback" not in stderr and "Error" not in stderr, stderr
+
+
+def test_an_output_that_appears_later_is_used(pulse: Recorder) -> None:
+    env = pulse.server.env
+    subprocess.run(["pactl", "unload-module", "module-null-sink"], env=env, check=True,
+                   timeout=30)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "tests.kiosk._sound_child", "80", "await-output",
+         "verdict:pass:ok:en"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT, env=env)
+    try:
+        assert child.stdout is not None
+        first = json.loads(child.stdout.readline())
+    finally:
+        # The speaker is plugged in (and the module's fixture gets its sink back).
+        subprocess.run(["pactl", "load-module", "module-null-sink", f"sink_name={SINK}"],
+                       env=env, check=True, timeout=30, capture_output=True)
+        subprocess.run(["pactl", "set-default-sink", SINK], env=env, check=True, timeout=30)
+    out, err = child.communicate(timeout=120)
+    assert child.returncode == 0, (out, err)
+    events = [first, *(json.loads(line) for line in out.splitlines())]
+    assert events == [{"available": False}, {"available": True},
+                      {"played": "earcon_pass.wav"}, {"played": "en/pass.wav"},
+                      {"finished": True}]
