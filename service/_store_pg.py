@@ -9,6 +9,11 @@ changes (it is the day of its own ``at``), so a resent record meets its first co
 partition and ``ON CONFLICT DO NOTHING`` keeps uploads idempotent by record id. A batch goes in
 as one ``INSERT ... SELECT FROM unnest(...)`` statement.
 
+Only days near today get a partition (``PARTITION_WINDOW``: a year back, a day ahead): a record
+from further away (a kiosk's clock years off, or a kiosk making up dates) goes to the plain
+table ``entry_records_outliers`` instead, so no kiosk can make the service create thousands of
+tables, and nothing is refused or lost. ``entry_records_all`` is the view over both.
+
 Everything else is the shared SQL of ``service._store.SqlStorage``.
 """
 
@@ -25,6 +30,12 @@ from service._store import COLS, BatchOutcome, SqlStorage, take_nonce, utc_day
 
 COMPONENT = "uploads"
 _NONCE_SWEEP_S = 60.0  # old nonces are swept at most this often per replica
+PARTITION_WINDOW = (timedelta(days=400), timedelta(days=1))  # back, ahead of today (UTC)
+_INSERT = ("INSERT INTO {table} (day, " + COLS + ", key_id, received_at) "
+           "SELECT d, r, a, s, g, o, re, f, sh, t, ?, ? FROM unnest("
+           "?::date[], ?::bytea[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], "
+           "?::text[], ?::bytea[], ?::bytea[]) AS u(d, r, a, s, g, o, re, f, sh, t) "
+           "ON CONFLICT DO NOTHING")
 
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (
@@ -59,6 +70,13 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE TABLE IF NOT EXISTS audit (id BIGSERIAL PRIMARY KEY, at BIGINT NOT NULL, "
         "action TEXT NOT NULL, detail TEXT NOT NULL)",
     ),
+    (
+        "CREATE TABLE entry_records_outliers (LIKE entry_records INCLUDING DEFAULTS, "
+        "PRIMARY KEY (record_id))",
+        "CREATE INDEX entry_records_outliers_at ON entry_records_outliers (at)",
+        "CREATE VIEW entry_records_all AS SELECT * FROM entry_records UNION ALL "
+        "SELECT * FROM entry_records_outliers",
+    ),
 )
 
 
@@ -69,7 +87,7 @@ def partition_name(day: date) -> str:
 class PostgresStorage(SqlStorage):
     """``Storage`` over a PostgreSQL database (``postgresql://`` URL)."""
 
-    records_table = "entry_records"
+    records_table = "entry_records_all"
     _for_update = " FOR UPDATE"
 
     def __init__(self, url: str, *, migrate: bool = False, pool_size: int = 8) -> None:
@@ -144,22 +162,27 @@ class PostgresStorage(SqlStorage):
 
     def _insert(self, key_id: str, rows: Sequence[tuple[object, ...]], days: list[date],
                 now: int) -> BatchOutcome:
-        self.ensure_partitions(days)
-        columns = list(zip(*rows, strict=True))
+        today = utc_day(now)
+        lo, hi = today - PARTITION_WINDOW[0], today + PARTITION_WINDOW[1]
+        near = [(d, r) for d, r in zip(days, rows, strict=True) if lo <= d <= hi]
+        far = [(d, r) for d, r in zip(days, rows, strict=True) if not lo <= d <= hi]
+        self.ensure_partitions([d for d, _ in near])
+        new = 0
         with self.db.tx() as c:
-            new = c.execute(
-                f"INSERT INTO entry_records (day, {COLS}, key_id, received_at) "
-                "SELECT d, r, a, s, g, o, re, f, sh, t, ?, ? FROM unnest("
-                "?::date[], ?::bytea[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], "
-                "?::text[], ?::bytea[], ?::bytea[]) AS u(d, r, a, s, g, o, re, f, sh, t) "
-                "ON CONFLICT DO NOTHING",
-                (key_id, now, days, *[list(col) for col in columns]),
-            ).rowcount
-        return BatchOutcome(received=len(rows), new=int(new))
+            for table, part in (("entry_records", near), ("entry_records_outliers", far)):
+                if part:
+                    columns = list(zip(*[r for _, r in part], strict=True))
+                    new += c.execute(_INSERT.format(table=table), (
+                        key_id, now, [d for d, _ in part], *[list(col) for col in columns],
+                    )).rowcount
+        return BatchOutcome(received=len(rows), new=new)
 
     def drop_records_before(self, day: date) -> int:
-        """Drop every day partition older than ``day``; returns the records they held."""
-        gone = 0
+        """Drop every day partition older than ``day`` (and delete outliers from before it);
+        returns the records that went."""
+        with self.db.tx() as c:
+            gone = int(c.execute("DELETE FROM entry_records_outliers WHERE day < ?",
+                                 (day,)).rowcount)
         for old in self.partitions():
             if old >= day:
                 break

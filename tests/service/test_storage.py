@@ -166,7 +166,7 @@ def test_migrate_is_versioned_and_idempotent(pg_url: str, tmp_path: Path,
         rows = c.execute("SELECT component, version FROM schema_migrations ORDER BY 1").fetchall()
         kinds = c.execute("SELECT relkind FROM pg_class WHERE relname = 'entry_records'"
                           ).fetchall()
-    assert rows == [("state", 1), ("uploads", 1)]
+    assert rows == [("state", 1), ("uploads", 2)]
     assert kinds == [("p",)]  # declaratively partitioned
 
 
@@ -187,6 +187,21 @@ def test_every_command_takes_db(pg_url: str, tmp_path: Path,
         assert st.counts()["token"] == 1 and st.list_version() == 2
     with open_storage(pg_url, data) as s:
         assert len(s.enrolled_key_ids()) == 1
+
+
+@pytest.mark.postgres
+def test_far_away_days_get_no_partition_and_are_kept(pg_url: str, tmp_path: Path) -> None:
+    with open_storage(pg_url, tmp_path, migrate=True) as s:
+        assert isinstance(s, PostgresStorage)
+        years_ago = int(datetime(2021, 3, 1, tzinfo=UTC).timestamp())
+        ahead = int(datetime(2099, 1, 1, tzinfo=UTC).timestamp())
+        recs = [mk(years_ago + i * DAY) for i in range(50)] + [mk(ahead), mk(T0)]
+        assert s.store_batch("k1", recs, T0).new == 52
+        assert s.store_batch("k1", recs, T0).new == 0  # idempotent there too
+        assert s.partitions() == [datetime.fromtimestamp(T0, UTC).date()]
+        assert s.received_ids() == {r.record_id for r in recs}
+        assert s.drop_records_before(datetime(2022, 1, 1, tzinfo=UTC).date()) == 50
+        assert s.received_count() == 2
 
 
 @pytest.mark.postgres
