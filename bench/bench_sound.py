@@ -274,7 +274,8 @@ def report(results: dict[str, list[float]], rounds: int, load: tuple[float, floa
         "- Every file is loaded when the player is made. Each round plays a verdict until its "
         "voice line starts, then stops and lets the sink fall silent; the pause is the time "
         "from the earcon's end (its start plus its length) to the voice's `played`. Outcomes "
-        "rotate pass, attention, deny, invalid; language zh_CN.",
+        "rotate pass, attention, deny, invalid; language zh_CN. A negative pause: Qt reported the "
+        "earcon's end while its last samples were still in the stream buffer.",
         "- QMediaPlayer runs each file through its FFmpeg demuxer and decoder before the first "
         "sample; QSoundEffect plays PCM already in memory, which is why the kiosk uses it.",
         "- Start: QtMultimedia loads its FFmpeg integration even for QSoundEffect, which is "
