@@ -399,18 +399,33 @@ class TufRepository:
         now = _utc(now)
         with self.locked():
             current = self.expires()
+            root: list[str] = []
+            if current["root"] - now < exp.root * margin:
+                self._resign_root(now=now, exp=exp)
+                root = ["root"]
             if current["targets"] - now < exp.targets * margin:
                 self._publish({}, remove=(), custom=None, now=now, exp=exp)
-                return ["targets", "snapshot", "timestamp"]
+                return [*root, "targets", "snapshot", "timestamp"]
             if current["snapshot"] - now < exp.snapshot * margin:
                 self._publish_snapshot(self.versions()["targets"], now=now, exp=exp,
                                        first=False)
-                return ["snapshot", "timestamp"]
+                return [*root, "snapshot", "timestamp"]
             if current["timestamp"] - now < exp.timestamp * margin:
                 self._publish_timestamp(self.versions()["snapshot"], now=now, exp=exp,
                                         first=False)
-                return ["timestamp"]
-            return []
+                return [*root, "timestamp"]
+            return root
+
+    def _resign_root(self, *, now: datetime, exp: Expiry) -> None:
+        """The same keys in root version N+1 with a fresh expiry: kiosks walk N → N+1 as for a
+        rotation, so a root never expires under a kiosk that syncs (TUF §5.3.10)."""
+        root = Metadata[Root].from_bytes(self.root_bytes()).signed
+        root.version += 1
+        root.expires = now + exp.root
+        md = Metadata(root)
+        md.sign(self._signer("root"))
+        write_atomic(self.metadata_dir / f"{root.version}.root.json", md.to_bytes(self._ser))
+        self._reload_root()
 
 
 __all__ = ["ROLES", "Expiry", "TufRepository", "write_atomic"]

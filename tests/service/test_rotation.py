@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -245,3 +245,15 @@ def test_every_rotation_through_nginx_static_files_over_postgresql(
         assert _verdict(kiosk, new_token) == (Outcome.PASS, "ok")
     finally:
         state.close()
+
+
+def test_a_root_nearing_expiry_is_resigned_and_kiosks_follow(service: ServiceState,
+                                                              tmp_path: Path) -> None:
+    with BackgroundService(service.data_dir) as svc:
+        sync_kiosk(tmp_path / "kiosk", svc.url, service)
+        assert "root" not in service.repo.refresh_expiring(now=_utcnow())
+        later = _utcnow() + timedelta(days=200)  # past half of the root's 365 days
+        assert service.repo.refresh_expiring(now=later)[0] == "root"
+        sync_kiosk(tmp_path / "kiosk", svc.url, service)
+    assert _kiosk_root_version(tmp_path / "kiosk") == 2
+    assert service.repo.expires()["root"] > later + timedelta(days=364)
