@@ -141,6 +141,9 @@ def build_parser(prog: str = "passkiosk service") -> argparse.ArgumentParser:
                    choices=["root", "targets", "snapshot", "timestamp", "issuer"],
                    help="a TUF role (a new root version names the new key) or the PK1 issuer "
                         "(a new trust-list entry; tokens of the old key stay valid)")
+    p.add_argument("--revoke-old", action="store_true",
+                   help="with --role issuer: the old key is compromised, mark it revoked so "
+                        "kiosks refuse its tokens after their next sync")
 
     p = admin_parser("enroll-kiosk", "allow uploads signed by this kiosk key", _enroll)
     p.add_argument("pubkey", metavar="PUBKEY", help="the kiosk's public key (base64 text)")
@@ -344,8 +347,11 @@ def _publish_lock(args: argparse.Namespace) -> Iterator[bool]:
 def _rotate_key(args: argparse.Namespace) -> int:
     now = _now(args)
     with _state(args) as st:
+        if args.revoke_old and args.role != "issuer":
+            raise UsageError(f"--revoke-old: expected --role issuer, got --role {args.role} "
+                             "(a TUF role's old key is out of the root as soon as it rotates)")
         if args.role == "issuer":
-            entry = st.rotate_issuer_key(now=now)
+            entry = st.rotate_issuer_key(now=now, revoke_old=args.revoke_old)
             shown = {"kid": entry.kid, "not_before": entry.not_before,
                      "not_after": entry.not_after}
         else:

@@ -416,13 +416,16 @@ class ServiceState:
 
     # -- issuer key rotation ----------------------------------------------------------------
 
-    def rotate_issuer_key(self, *, now: int, expiry: Expiry | None = None) -> TrustEntry:
+    def rotate_issuer_key(self, *, now: int, expiry: Expiry | None = None,
+                          revoke_old: bool = False) -> TrustEntry:
         """A new PK1 issuer key: added to the trust list, published, and used from now on.
 
         Crash-safe like the TUF role rotation (``service._repo``): the new key is written to
         ``keys/issuer.next.pem``, its trust entry committed (the point of no return), then the
         key replaces ``issuer.pem`` and a publish ships the trust list. Kiosks accept its tokens
         after their next sync; the old entry stays, so tokens it signed stay valid (§4 step 4).
+        With ``revoke_old`` (a compromised key) every older key is marked revoked in the same
+        transaction: kiosks refuse its tokens (``key_revoked``) from their next sync on.
         """
         pending = self._pending_issuer_key()
         with self.repo.locked():
@@ -433,6 +436,9 @@ class ServiceState:
                           (entry.kid, entry.iss, entry.alg, entry.spki, entry.not_before,
                            entry.not_after))
                 _audit(c, "rotate-key", f"issuer: new key {entry.kid}", now)
+                if revoke_old:
+                    c.execute("UPDATE issuer_keys SET revoked=1 WHERE kid <> ?", (entry.kid,))
+                    _audit(c, "revoke-key", f"issuer: every key but {entry.kid}", now)
             self._finish_issuer_rotation()
             self._publish_locked(now=now, expiry=expiry)
         return entry

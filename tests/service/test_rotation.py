@@ -257,3 +257,24 @@ def test_a_root_nearing_expiry_is_resigned_and_kiosks_follow(service: ServiceSta
         sync_kiosk(tmp_path / "kiosk", svc.url, service)
     assert _kiosk_root_version(tmp_path / "kiosk") == 2
     assert service.repo.expires()["root"] > later + timedelta(days=364)
+
+
+def test_a_compromised_issuer_key_is_rotated_and_revoked(service: ServiceState, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]
+                                                         ) -> None:
+    kiosk, data = tmp_path / "kiosk", str(service.data_dir)
+    old_token = _issue(service, 9)
+    with BackgroundService(service.data_dir) as svc:
+        sync_kiosk(kiosk, svc.url, service)
+        assert _verdict(kiosk, old_token) == (Outcome.PASS, "ok")
+        assert service_main(["rotate-key", "--data", data, "--role", "snapshot",
+                             "--revoke-old"]) == 2
+        assert "--role issuer" in capsys.readouterr().err
+        assert service_main(["rotate-key", "--data", data, "--role", "issuer",
+                             "--revoke-old"]) == 0
+        new_token = _issue(service, 10)
+        sync_kiosk(kiosk, svc.url, service)
+    assert _verdict(kiosk, old_token) == (Outcome.INVALID, "key_revoked")
+    assert _verdict(kiosk, new_token) == (Outcome.PASS, "ok")
+    assert [e.revoked for e in sorted(service.trust_entries(), key=lambda e: e.revoked)] == \
+        [False, True]
