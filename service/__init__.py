@@ -8,8 +8,9 @@ readers/, sync/ or Qt.
 Public API:
 
 - ``ServiceState``, ``PublishConfig``: the data folder (database, keys, repository): issue,
-  revoke, publish.
-- ``TufRepository``, ``Expiry``: the TUF publisher and its signature lifetimes.
+  revoke, publish, rotate the issuer key.
+- ``TufRepository``, ``Expiry``: the TUF publisher (static files; role key rotation through
+  the root chain) and its signature lifetimes.
 - ``Storage``, ``open_storage``, ``RateLimit``, ``HealthRow``, ``StorageError``: the upload-side
   database behind one interface (kiosks, nonces, rate buckets, entry records, kiosk health,
   audit log): ``UploadLedger`` (SQLite, the default) or ``PostgresStorage`` (``--db

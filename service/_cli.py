@@ -5,9 +5,11 @@
     passkiosk service init --data DIR [--iss CN-44]             role keys, issuer key, first publish
     passkiosk service issue --data DIR --id ID18 --name NAME --status S --kind K [--proxy]
     passkiosk service revoke --data DIR (--token HEX | --id ID18 | --card-serial HEX16) --status S
-    passkiosk service publish --data DIR                        new delta + fresh TUF metadata
+    passkiosk service publish --data DIR [--only-expiring]      new delta + fresh TUF metadata
+                                                                (one publisher at a time)
     passkiosk service rotate-key --data DIR --role ROLE         new root/targets/snapshot/
                                                                 timestamp/issuer key
+                                                                [--revoke-old: issuer only]
     passkiosk service enroll-kiosk --data DIR PUBKEY            allow a kiosk's uploads
     passkiosk service prune-records --data DIR --keep-days N    retention of entry records
     passkiosk service kiosk-health --data DIR [--history KEY]   kiosks' latest health reports
