@@ -153,7 +153,11 @@ def _health_json(h: KioskHealth) -> str:
 def _health_of(text: object) -> KioskHealth:
     if not isinstance(text, str):
         raise StorageError(f"expected a stored health report, got {type(text).__name__}")
-    return health_from_dict(json.loads(text))
+    try:
+        return health_from_dict(json.loads(text))
+    except ValueError as e:
+        raise StorageError(f"expected a stored health report, got unreadable JSON ({e})") \
+            from None
 
 
 class SqlStorage:
