@@ -184,7 +184,7 @@ def build_demo(*, headless: bool, language: str | None, data_dir: Path) -> tuple
                                                                                  DemoVerifier]:
     """The real gate app over demo data, in ``data_dir`` (a fresh folder)."""
     from kiosk import _words as W
-    from kiosk._app import system_language
+    from kiosk._app import second_language, system_language
 
     store = Store(data_dir)
     config = KioskConfig(site="DEMO", gate="3", language=language or system_language())
@@ -211,8 +211,8 @@ def build_demo(*, headless: bool, language: str | None, data_dir: Path) -> tuple
         button = window.add_demo_button(name, label)
         button.clicked.connect(lambda _=False, a=action: a(gate.flow))
     window.strip.site.setProperty("phrase", W.DEMO_SITE)
-    window.strip.site.setText(gate.languages.translate(W.CONTEXT, W.DEMO_SITE))
-    window.strip.readers.setText(gate.languages.translate(W.CONTEXT, W.DEMO_READERS))
+    window.strip.readers.setProperty("phrase", W.DEMO_READERS)
+    window.set_language(gate.languages.current, second_language(gate.languages.current))
     window.set_freshness(120.0, 24 * 3600)
     return gate, data, verifier
 

@@ -15,7 +15,17 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QRect, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QColor, QFont, QKeyEvent, QMouseEvent, QResizeEvent
+from PySide6.QtGui import (
+    QCloseEvent,
+    QColor,
+    QFont,
+    QFontMetrics,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -25,6 +35,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -191,12 +202,14 @@ class GatePage(QWidget):
             self.paint_screen(self._screen, self._palette, self._phase_idle, self._presentation)
 
     _phase_idle = True
+    _verdict = False
     _presentation: Presentation | None = None
 
     def paint_screen(self, screen: Screen, palette: S.Palette, idle: bool,
                reading: Presentation | None) -> None:
         self._screen, self._palette = screen, palette
         self._phase_idle, self._presentation = idle, reading
+        self._verdict = screen.outcome is not None
         self.setStyleSheet(
             f"#gatePage {{ background: {palette.background}; }}"
             f" QLabel {{ color: {palette.foreground}; background: transparent; }}"
@@ -250,8 +263,12 @@ class GatePage(QWidget):
         self.progress.setValue(int(100 * min(0.95, 2 * fraction)))
 
     def _apply_fonts(self, height: int) -> None:
-        # Type scales with the screen height and never drops below the measured minimums.
-        head = max(S.VERDICT_TEXT_PX, int(height * 0.085))
+        # Type scales with the screen height and never drops below the measured minimums. The
+        # verdict's words are the largest; the idle and reading lines leave room for pictures.
+        if self._verdict:
+            head = max(S.VERDICT_TEXT_PX, int(height * 0.085))
+        else:
+            head = max(S.PUBLIC_TEXT_PX + 16, int(height * 0.06))
         body = max(S.PUBLIC_TEXT_PX, int(height * 0.036))
         lang, second = self.language, self.second
         self.headline.setFont(font(head, lang, bold=True))
@@ -290,6 +307,31 @@ def _show(label: QLabel, text: str) -> None:
     label.setVisible(bool(text))
 
 
+class _StripLabel(QLabel):
+    """One line that never widens the window: a text too long for its share is cut with "…"
+    (the full text stays the label's text and its tooltip)."""
+
+    def __init__(self, name: str, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        del event
+        painter = QPainter(self)
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        painter.setFont(self.font())
+        shown = QFontMetrics(self.font()).elidedText(self.text(), Qt.TextElideMode.ElideRight,
+                                                     self.width())
+        painter.drawText(self.rect(), int(self.alignment()), shown)
+        painter.end()
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self.setToolTip(text)
+
+
 class StatusStrip(QFrame):
     """Bottom strip for staff: site and gate, data freshness (and clock trouble), readers.
 
@@ -303,20 +345,23 @@ class StatusStrip(QFrame):
             f"#statusStrip {{ background: {S.STRIP.background}; }}"
             f" QLabel {{ color: {S.STRIP.foreground}; }}"
         )
-        self.site = _label("site", self)
-        self.freshness = _label("freshness", self)
-        self.readers = _label("readers", self)
+        self.site = _StripLabel("site", self)
+        self.freshness = _StripLabel("freshness", self)
+        self.readers = _StripLabel("readers", self)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(24, 4, 24, 4)
+        layout.setSpacing(24)
         for w in (self.site, self.freshness, self.readers):
             w.setFont(font(S.PUBLIC_TEXT_PX))
-            w.setWordWrap(False)  # one line: the strip never eats into the gate page
-            layout.addWidget(w)
+            layout.addWidget(w, 1)
         self._fresh: tuple[Phrase, bool] | None = None
 
     def set_language(self, language: str, translate: Translate) -> None:
         for w in (self.site, self.freshness, self.readers):
             w.setFont(font(S.PUBLIC_TEXT_PX, language))
+            phrase = w.property("phrase")  # a fixed line set by its source words (the demo's)
+            if isinstance(phrase, str):
+                w.setText(phrase_text(Phrase(phrase), language, translate))
         if self._fresh is not None:
             text, _alert = self._fresh
             self.freshness.setText(phrase_text(text, language, translate))
