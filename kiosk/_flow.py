@@ -85,6 +85,9 @@ class GateFlow(QObject):
         self._language = language
         self._wall = wall_clock
         self._clock = clock
+        # Seconds without a touch before a side screen gives the kiosk back to the gate.
+        self.helper_idle_s = HELPER_IDLE_S
+        self.staff_idle_s = STAFF_IDLE_S
         self._pin_for = "panel"  # what an accepted PIN opens: "panel" or "helper"
         self._helper: HelperId | None = None
 
@@ -147,12 +150,12 @@ class GateFlow(QObject):
     def start_helper(self) -> None:
         self._helper = None
         self.proxy.start()
-        self._show("proxy", HELPER_IDLE_S)
+        self._show("proxy", self.helper_idle_s)
 
     def start_staff(self) -> None:
         self._pin_for = "panel"
         self.pin.reset()
-        self._show("pin", HELPER_IDLE_S)
+        self._show("pin", self.helper_idle_s)
 
     def back_to_gate(self) -> None:
         self._idle.stop()
@@ -195,7 +198,7 @@ class GateFlow(QObject):
     def _pin_for_helper(self) -> None:
         self._pin_for = "helper"
         self.pin.reset()
-        self._show("pin", HELPER_IDLE_S)
+        self._show("pin", self.helper_idle_s)
 
     def _lookup(self, id18: str) -> None:
         if self._helper is None:
@@ -220,12 +223,12 @@ class GateFlow(QObject):
             self._audit("staff", "pin_ok", self._pin_for)
             if self._pin_for == "helper":
                 self._helper = HelperId.staff_pin()
-                self._show("proxy", HELPER_IDLE_S)
+                self._show("proxy", self.helper_idle_s)
                 self.proxy.helper_identified_by_pin()
             else:
                 self.panel.set_config(self.config)
                 self.refresh_panel()
-                self._show("panel", STAFF_IDLE_S)
+                self._show("panel", self.staff_idle_s)
         elif result.status is PinStatus.WRONG:
             self._audit("staff", "pin_wrong", str(result.tries_left))
             self.pin.show_result(result)

@@ -290,3 +290,16 @@ def test_the_system_locale_picks_the_default_language() -> None:
                               timeout=60, env={"LANG": lang, "PATH": "/usr/bin:/bin"},
                               check=True)
         assert done.stdout.strip() == expected, lang
+
+
+def test_a_side_screen_left_alone_returns_to_the_gate(
+    qtbot: QtBot, app: tuple[GateApp, FakeVerifier]
+) -> None:
+    gate, _ = app
+    gate.flow.helper_idle_s = 0.3
+    QTest.mouseClick(gate.window.page.helper_button, Qt.MouseButton.LeftButton)
+    assert gate.window.current_screen() == "proxy"
+    qtbot.waitUntil(lambda: gate.window.current_screen() == "gate", timeout=5000)
+    # A card tapped on the gate again goes to the gate, not to a forgotten helper step.
+    gate.flow.card(CardPresented(serial="04A1B2C3D4E5F607", source="test"))
+    wait_phase(qtbot, gate, Phase.VERDICT)
