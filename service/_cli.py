@@ -313,19 +313,18 @@ def _revoke(args: argparse.Namespace) -> int:
 def _publish(args: argparse.Namespace) -> int:
     # Timers on several hosts may start this at once: one publishes, the others skip (the
     # winner ships everything pending). Exit 0 either way; the JSON says which.
-    with _publish_lock(args) as mine:
+    with _state(args) as st, _publish_lock(args) as mine:  # the state first: a clear error
         if not mine:
             print(json.dumps({"skipped": "another publisher holds the publish lock"}))
             return 0
-        with _state(args) as st:
-            if args.only_expiring:
-                roles = st.repo.refresh_expiring(now=datetime.fromtimestamp(_now(args), UTC))
-                print(json.dumps({"resigned": roles, "versions": st.repo.versions()}))
-                return 0
-            res = st.publish(now=_now(args))
-            print(json.dumps({"list_version": res.version, "delta_records": res.delta_records,
-                              "full_records": res.full_records,
-                              "versions": st.repo.versions(), "counts": st.counts()}))
+        if args.only_expiring:
+            roles = st.repo.refresh_expiring(now=datetime.fromtimestamp(_now(args), UTC))
+            print(json.dumps({"resigned": roles, "versions": st.repo.versions()}))
+            return 0
+        res = st.publish(now=_now(args))
+        print(json.dumps({"list_version": res.version, "delta_records": res.delta_records,
+                          "full_records": res.full_records, "versions": st.repo.versions(),
+                          "counts": st.counts()}))
     return 0
 
 
