@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -78,10 +79,16 @@ def test_the_advisory_lock_admits_one_session_at_a_time(pg_url: str) -> None:
     # A publisher that dies holding the lock leaves none behind: its session ends with it.
     dying = psycopg.connect(pg_url, autocommit=True)
     assert dying.execute("SELECT pg_try_advisory_lock(%s)", (ADVISORY_KEY,)).fetchone()[0]
+    dying_pid = dying.info.backend_pid
     with psycopg.connect(pg_url, autocommit=True) as c:
         with pg_publish_lock(c) as mine:
             assert not mine
         dying.close()
+        # The server ends the closed session's backend a moment later (bounded wait).
+        deadline = time.monotonic() + 10
+        while c.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s",
+                        (dying_pid,)).fetchone()[0] and time.monotonic() < deadline:
+            time.sleep(0.01)
         with pg_publish_lock(c) as mine:
             assert mine
 
@@ -126,3 +133,25 @@ def test_only_expiring_resigns_what_is_due_and_cuts_no_list(
     assert json.loads(capsys.readouterr().out)["resigned"] == ["timestamp"]
     assert service.list_version() == before[0]
     assert service.repo.versions()["timestamp"] == before[1]["timestamp"] + 1
+
+
+@pytest.mark.postgres
+def test_a_publisher_on_another_host_skips_while_the_advisory_lock_is_held(
+        pg_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    psycopg = pytest.importorskip("psycopg")
+    data = str(tmp_path / "svc")
+    assert service_main(["migrate", "--data", data, "--db", pg_url]) == 0
+    state = ServiceState.init(Path(data), iss="CN-44", now=now(), db=pg_url)
+    try:
+        before = state.list_version()
+        capsys.readouterr()
+        with psycopg.connect(pg_url, autocommit=True) as other_host, \
+                pg_publish_lock(other_host) as mine:
+            assert mine
+            assert service_main(["publish", "--data", data, "--db", pg_url]) == 0
+            assert "skipped" in json.loads(capsys.readouterr().out)
+            assert state.list_version() == before
+        assert service_main(["publish", "--data", data, "--db", pg_url]) == 0
+        assert json.loads(capsys.readouterr().out)["list_version"] == before + 1
+    finally:
+        state.close()
