@@ -240,7 +240,7 @@ def stored_records(data: Path, db_url: str | None) -> dict[str, tuple[int, set[s
         import psycopg
 
         with psycopg.connect(db_url) as conn:
-            rows = conn.execute("SELECT key_id, record_id FROM entry_records").fetchall()
+            rows = conn.execute("SELECT key_id, record_id FROM entry_records_all").fetchall()
 
     counts: dict[str, int] = {}
     for key_id, rid in rows:
