@@ -75,7 +75,7 @@ def _schema(dialect: str) -> tuple[tuple[str, ...], ...]:
                 cards INTEGER NOT NULL, created_at {big} NOT NULL)""",
             f"""CREATE TABLE console_alerts (
                 id {serial}, key_id TEXT NOT NULL, kind TEXT NOT NULL, detail TEXT NOT NULL,
-                raised_at {big} NOT NULL, acked_at {big}, acked_by TEXT)""",
+                raised_at {big} NOT NULL, acked_at {big}, acked_by TEXT, cleared_at {big})""",
             "CREATE INDEX console_alerts_open ON console_alerts (key_id, kind, acked_at)",
             f"""CREATE TABLE console_kiosks (
                 key_id TEXT PRIMARY KEY, site TEXT NOT NULL, gate TEXT NOT NULL,
@@ -474,14 +474,23 @@ class ConsoleStore:
 
     # -- alerts -----------------------------------------------------------------------------
 
-    def raise_alerts(self, found: Sequence[tuple[str, str, str]], now: int) -> None:
-        """Open an alert for each (key_id, kind, detail) that has no unacknowledged one."""
+    def raise_alerts(self, found: Sequence[tuple[str, str, str]], checked: Sequence[str],
+                     kinds: Sequence[str], now: int) -> None:
+        """Open an alert for each (key_id, kind, detail) whose condition is new; a condition
+        of a ``checked`` kiosk that is gone clears (a later return raises a new alert). An
+        acknowledged alert whose condition persists is not raised again."""
+        active = {(k, kind) for k, kind, _ in found}
         with self.db.tx(serialize="console-alerts") as c:
             for key_id, kind, detail in found:
                 if c.execute("SELECT 1 FROM console_alerts WHERE key_id = ? AND kind = ? AND "
-                             "acked_at IS NULL", (key_id, kind)).fetchone() is None:
+                             "cleared_at IS NULL", (key_id, kind)).fetchone() is None:
                     c.execute("INSERT INTO console_alerts (key_id, kind, detail, raised_at) "
                               "VALUES (?,?,?,?)", (key_id, kind, detail, now))
+            for key_id in checked:
+                for kind in kinds:
+                    if (key_id, kind) not in active:
+                        c.execute("UPDATE console_alerts SET cleared_at = ? WHERE key_id = ? "
+                                  "AND kind = ? AND cleared_at IS NULL", (now, key_id, kind))
 
     def alerts(self, *, open_only: bool = True, limit: int = 200) -> list[Alert]:
         where = "WHERE acked_at IS NULL " if open_only else ""

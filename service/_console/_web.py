@@ -318,8 +318,9 @@ def _msg(kind: str, zh: str, en: str) -> Markup:
 
 def _field(label_zh: str, label_en: str, name: str, *, type_: str = "text",
            required: bool = True, autocomplete: str = "off", value: str = "",
-           inputmode: str | None = None, maxlength: int = 200) -> Markup:
-    fid = f"f-{name}"
+           inputmode: str | None = None, maxlength: int = 200,
+           id_: str | None = None) -> Markup:
+    fid = id_ or f"f-{name}"  # ids are unique per page: a label names exactly one input
     return frag(el("label", t(label_zh, label_en), for_=fid),
                 el("input", id=fid, name=name, type=type_, required=required,
                    autocomplete=autocomplete, value=value or None, inputmode=inputmode,
@@ -691,7 +692,7 @@ def health(ctx: Ctx, note: Markup | None = None, status: int = 200) -> web.Respo
     revoke_form = _form(
         ctx, "health/revoke",
         _field("码编号（32位十六进制）", "Token id (32 hex characters)", "token", maxlength=32),
-        _field("原因", "Reason", "reason", maxlength=64),
+        _field("原因", "Reason", "reason", maxlength=64, id_="f-revoke-reason"),
         button=t("作废此码", "Revoke token"), class_="card")
     publish_form = _form(
         ctx, "health/publish",
@@ -786,7 +787,8 @@ def ops(ctx: Ctx) -> web.Response:
     found = [a for k in live if k.key_id in healths
              for a in _ops.alerts_for(k.key_id, healths[k.key_id].reported_at,
                                       healths[k.key_id].health, ctx.now)]
-    store.raise_alerts(found, ctx.now)
+    store.raise_alerts(found, [k.key_id for k in live if k.key_id in healths],
+                       list(_ops.ALERT_TEXT), ctx.now)
 
     city = ctx.query.get("city", "")[:32]
     site_f = ctx.query.get("site", "")[:32]
