@@ -377,6 +377,13 @@ def test_ops_view_shows_an_uploading_kiosk_raises_and_acks_alerts(
     assert alert_id
     r = ops.post("/console/ops/ack", {"alert": alert_id.group(1)})
     assert r.status == 200 and "读卡器故障" not in r.text and "没有未确认的告警" in r.text
+    # The reader fails again: a new alert; acknowledged while still down, it stays quiet.
+    kiosk.push(server.url, {"pass": 1}, reader="error")
+    page = ops.get("/console/ops").text
+    alert_id = re.search(r'name="alert" value="(\d+)"', page)
+    assert alert_id and "读卡器故障" in page
+    ops.post("/console/ops/ack", {"alert": alert_id.group(1)})
+    assert "读卡器故障" not in ops.get("/console/ops").text
     # Silent for more than 15 minutes: offline, and a new alert.
     clock.now += 16 * 60
     page = Web(server.url).as_role("ops").get("/console/ops").text
