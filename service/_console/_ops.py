@@ -23,6 +23,8 @@ SILENT_S = 15 * 60
 STALE_DATA_S = 24 * 3600
 CST = timezone(timedelta(hours=8), "CST")
 OUTCOMES = ("pass", "attention", "deny", "invalid")
+OUTCOME_TEXT = {"pass": ("通过", "pass"), "attention": ("需关注", "attention"),
+                "deny": ("拒绝", "deny"), "invalid": ("无效", "invalid")}
 
 ALERT_TEXT = {
     "silent": ("超过15分钟未上报", "silent for more than 15 minutes"),

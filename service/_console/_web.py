@@ -80,6 +80,8 @@ ROLE_TEXT = {
     "ops": ("运行监控", "operations viewer"),
     "admin": ("管理员", "admin"),
 }
+RELATION_TEXT = {"family": ("家属", "family member"),
+                 "worker": ("社区工作人员", "community worker"), "other": ("其他", "other")}
 HOME = {"worker": "worker", "health": "health", "ops": "ops", "admin": "admin/users"}
 STATUS_TEXT = {
     Severity.GREEN: ("绿码", "green"),
@@ -226,7 +228,8 @@ CSS = """
 :root { color: #1a1a1a; background: #ffffff; font-family: "Noto Sans CJK SC", "WenQuanYi Zen Hei",
   sans-serif; font-size: 16px; line-height: 1.5; }
 body { margin: 0; }
-.en { display: block; font-size: 0.85em; color: #404040; }
+.en { font-size: 0.85em; color: #404040; margin-left: 0.35em; }
+h1 .en, h2 .en, th .en, button .en { display: block; margin-left: 0; }
 header { background: #0b3d6e; color: #ffffff; padding: 0.5rem 1rem; display: flex;
   flex-wrap: wrap; align-items: center; gap: 1rem; }
 header .en { color: #ffffff; }
@@ -265,10 +268,24 @@ th { background: #e8eef5; }
   color: #ffffff; }
 .s-yellow .en { color: #1a1a1a; }
 .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(30rem, 1fr)); gap: 1rem; }
-.legend span.key { display: inline-block; width: 0.9rem; height: 0.9rem; margin: 0 0.3rem; }
+.legend span.key { display: inline-block; width: 0.9rem; height: 0.9rem; margin: 0 0.3rem 0 1rem;
+  vertical-align: middle; }
+.k-pass { background: #1b5e20; } .k-attention { background: #8a5a00; }
+.k-deny { background: #b00020; } .k-invalid { background: #4a4a4a; }
+.badge { white-space: nowrap; }
+.card input, .card select, .card textarea { display: block; }
 form.inline { display: inline; }
-.filters label { display: inline-block; margin-right: 1rem; }
-@media (min-width: 1800px) { :root { font-size: 20px; } }
+.toolbar { display: flex; flex-wrap: wrap; align-items: flex-end; gap: 1.5rem; }
+.toolbar p { margin: 0; }
+.filters { display: flex; flex-wrap: wrap; align-items: flex-end; gap: 0.8rem; }
+.filters label { margin-top: 0; }
+.filters select { min-width: 10rem; }
+.ops-grid { display: grid; grid-template-columns: 1fr; gap: 1rem; }
+.ops-grid .grid { grid-template-columns: repeat(auto-fill, minmax(26rem, 1fr)); }
+h3 { margin: 0.8rem 0 0.3rem; }
+@media (min-width: 1600px) { .ops-grid { grid-template-columns: 3fr 2fr; }
+  .ops-grid .grid { grid-template-columns: 1fr; } }
+@media (min-width: 1800px) { :root { font-size: 18px; } }
 """
 
 
@@ -486,7 +503,8 @@ def resident(ctx: Ctx, note: Markup | None = None) -> web.Response:
                             else t("有效", "valid")))
                       for code in current]) if current else el(
         "p", t("没有当前有效的码", "No current codes"))
-    consent_list = el("ul", [el("li", f"{cn.proxy_name}（{cn.relation}） · ",
+    consent_list = el("ul", [el("li", cn.proxy_name, "（", t(*RELATION_TEXT.get(
+                                    cn.relation, (cn.relation, cn.relation))), "） · ",
                                 t("登记人", "recorded by"), f" {cn.recorded_by} · ",
                                 _ops.cst_time(cn.at)) for cn in consents]) if consents else el(
         "p", t("尚未登记代办授权", "No proxy consent recorded"))
@@ -494,8 +512,7 @@ def resident(ctx: Ctx, note: Markup | None = None) -> web.Response:
         ctx, "worker/consent", el("input", type="hidden", name="ref", value=ref),
         _field("代办人姓名", "Proxy's name", "proxy_name", maxlength=32),
         _select("与本人关系", "Relation", "relation",
-                [("family", "家属 / family member"), ("worker", "社区工作人员 / community worker"),
-                 ("other", "其他 / other")]),
+                [(k, tt(*v)) for k, v in RELATION_TEXT.items()]),
         button=t("登记授权代办", "Record consent"), class_="card")
     issue_form = _form(
         ctx, "worker/issue", el("input", type="hidden", name="ref", value=ref),
@@ -840,10 +857,13 @@ def ops(ctx: Ctx) -> web.Response:
         s for s in ({r[1] for r in rows} | set(sites))
         if (not site_f or s == site_f) and (not city or s in wanted)]
     counts = _ops.site_counts(rows, filtered_sites)
-    legend = el("p", [frag(el("span", class_="key", style=f"background:{colour}"), outcome, " ")
-                      for outcome, colour in _ops.BAR_COLOURS.items()], class_="legend")
+    # The key colours are classes (the CSP allows no inline style); see _ops.BAR_COLOURS.
+    legend = el("p", [frag(el("span", class_=f"key k-{outcome}"),
+                           t(*_ops.OUTCOME_TEXT[outcome]))
+                      for outcome in _ops.OUTCOMES], class_="legend")
     count_cards = [el("div", el("h4", sites[sc.site].name if sc.site in sites else sc.site),
-                      el("table", el("tr", *[el("th", o) for o in _ops.OUTCOMES]),
+                      el("table", el("tr", *[el("th", t(*_ops.OUTCOME_TEXT[o]))
+                                             for o in _ops.OUTCOMES]),
                          el("tr", *[el("td", str(sc.totals[o]), data_outcome=o)
                                     for o in _ops.OUTCOMES])),
                       raw(_ops.hourly_svg(sc)), class_="card", data_site=sc.site)
@@ -879,11 +899,13 @@ def ops(ctx: Ctx) -> web.Response:
     stamp = el("p", t("更新于", "Updated"), f" {_ops.cst_time(ctx.now)} CST · ",
                t(f"每{ctx.console.config.refresh_s}秒自动刷新",
                  f"refreshes every {ctx.console.config.refresh_s} s"))
-    return _page(ctx, "运行总览", "Operations", stamp, filters,
-                 el("h3", t("告警", "Alerts")), alert_block, kiosk_table,
-                 el("h3", t("今日通行统计", "Today's checks per site")), legend,
-                 el("div", count_cards, class_="grid") if count_cards else el(
-                     "p", t("今日尚无记录", "No records today")),
+    return _page(ctx, "运行总览", "Operations", el("div", filters, stamp, class_="toolbar"),
+                 el("div", el("section", el("h3", t("告警", "Alerts")), alert_block,
+                              kiosk_table),
+                    el("section", el("h3", t("今日通行统计", "Today's checks per site")), legend,
+                       el("div", count_cards, class_="grid") if count_cards else el(
+                           "p", t("今日尚无记录", "No records today"))),
+                    class_="ops-grid"),
                  refresh=ctx.console.config.refresh_s)
 
 
