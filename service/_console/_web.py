@@ -247,6 +247,7 @@ button { font-size: 1rem; padding: 0.45rem 1rem; margin-top: 0.6rem; background:
   color: #ffffff; border: 0; border-radius: 4px; cursor: pointer; }
 button .en { color: #ffffff; }
 button.quiet { background: #4a4a4a; }
+button.danger { background: #b00020; }
 table { border-collapse: collapse; margin: 0.5rem 0 1rem; }
 th, td { border: 1px solid #8a8a8a; padding: 0.3rem 0.6rem; text-align: left;
   vertical-align: top; }
@@ -353,11 +354,12 @@ def _select(label_zh: str, label_en: str, name: str,
 
 
 def _form(ctx: Ctx, action: str, *fields: object, button: Markup,
-          method: str = "post", class_: str | None = None) -> Markup:
+          method: str = "post", class_: str | None = None,
+          button_class: str | None = None) -> Markup:
     assert ctx.session is not None
     return el("form", _csrf(ctx.session) if method == "post" else None, *fields,
-              el("button", button, type="submit"), method=method, action=PREFIX + action,
-              class_=class_)
+              el("button", button, type="submit", class_=button_class), method=method,
+              action=PREFIX + action, class_=class_)
 
 
 def _badge(status: Severity) -> Markup:
@@ -1006,7 +1008,8 @@ def admin_kiosks(ctx: Ctx, note: Markup | None = None, status: int = 200) -> web
                el("td", "" if k.disabled else _form(
                    ctx, "admin/kiosks/disable",
                    el("input", type="hidden", name="key_id", value=k.key_id),
-                   button=t("停用（丢失）", "Disable (lost)"), class_="inline")))
+                   button=t("停用（丢失）", "Disable (lost)"), class_="inline",
+                   button_class="danger")))
             for k in ctx.console.store.kiosks()]
     table = el("table", el("tr", *[el("th", t(zh, en)) for zh, en in (
         ("名称", "Label"), ("密钥编号", "Key id"), ("场所", "Site"), ("闸机", "Gate"),

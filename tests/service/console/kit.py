@@ -31,10 +31,10 @@ def pdf_tokens(pdf: bytes, folder: Path) -> list[str]:
     return out
 
 
-def verify(data: Path, token: str, folder: Path, now: float | None = None
-           ) -> dict[str, object]:
+def verify(data: Path, token: str, folder: Path, now: float | None = None,
+           db: str | None = None) -> dict[str, object]:
     """``passkiosk verify`` against the service's current trust list, at ``now``."""
-    with ServiceState(data) as st:
+    with ServiceState(data, db=db) as st:
         trust = {"keys": [e.to_json() for e in st.trust_entries()]}
     path = folder / "trust.json"
     path.write_text(json.dumps(trust))
