@@ -90,6 +90,7 @@ class GateFlow(QObject):
         self.staff_idle_s = STAFF_IDLE_S
         self._pin_for = "panel"  # what an accepted PIN opens: "panel" or "helper"
         self._helper: HelperId | None = None
+        self._sounded = -1  # the read id whose verdict was last played
 
         self.proxy = ProxyLookupPage(window)
         self.pin = PinPage(window)
@@ -270,7 +271,10 @@ class GateFlow(QObject):
     # Sound --------------------------------------------------------------------------------------
 
     def _on_state(self, state: GateState) -> None:
-        if state.phase is Phase.VERDICT and state.verdict is not None and self._sound:
+        # A queued scan re-emits the verdict's state: sound each verdict once, by its read id.
+        if (state.phase is Phase.VERDICT and state.verdict is not None and self._sound
+                and state.read_id != self._sounded):
+            self._sounded = state.read_id
             try:
                 self._sound.play_verdict(state.verdict.outcome, state.verdict.reason,
                                          self._language())
