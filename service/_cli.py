@@ -40,8 +40,8 @@ from service._httpconfig import HttpConfig
 from service._ledger import enroll_kiosk
 from service._printcard import render_offline_card
 from service._publish_lock import file_publish_lock, pg_publish_lock
-from service._sql import is_postgres_url
-from service._state import ServiceState, migrate_state
+from service._sql import is_postgres_url, sqlite_folder
+from service._state import DB_FILE, ServiceState, migrate_state
 from service._store import open_storage
 from service._store_pg import MIGRATIONS as PG_UPLOAD_MIGRATIONS
 
@@ -241,6 +241,8 @@ def _migrate(args: argparse.Namespace) -> int:
         data = _data(args)
         with open_storage(url, data):
             pass
+        if (sqlite_folder(url, data) / DB_FILE).is_file():
+            ServiceState(data, db=url).close()
         out: dict[str, object] = {"db": "sqlite", "data": str(data)}
     else:
         assert url is not None

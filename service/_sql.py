@@ -160,6 +160,11 @@ class SqliteDb:
 # -- PostgreSQL --------------------------------------------------------------------------------
 
 
+def _one_line(e: Exception) -> str:
+    # psycopg's messages span lines (server hints); an error here is one line in a log.
+    return " ".join(str(e).split())[:300]
+
+
 def _pg_sql(sql: str) -> str:
     return sql.replace("?", "%s")
 
@@ -206,7 +211,7 @@ class PostgresDb:
                                          options="-c statement_timeout=60s")
         except self._psycopg.Error as e:
             raise StorageError(f"{self.where}: expected the database to answer, got "
-                               f"{type(e).__name__}: {str(e).strip()[:300]}") from None
+                               f"{type(e).__name__}: {_one_line(e)}") from None
 
     @contextlib.contextmanager
     def _connection(self) -> Iterator[Any]:
@@ -241,7 +246,7 @@ class PostgresDb:
                     yield _PgTx(cur)
             except pg.Error as e:
                 raise StorageError(f"{self.where}: expected the write to commit, got "
-                                   f"{type(e).__name__}: {str(e).strip()[:300]}") from None
+                                   f"{type(e).__name__}: {_one_line(e)}") from None
 
     def query(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
         pg = self._psycopg
@@ -250,7 +255,7 @@ class PostgresDb:
                 return list(conn.execute(_pg_sql(sql), tuple(params)).fetchall())
             except pg.Error as e:
                 raise StorageError(f"{self.where}: read failed: {type(e).__name__}: "
-                                   f"{str(e).strip()[:300]}") from None
+                                   f"{_one_line(e)}") from None
 
     def stream(self, sql: str, params: Params = (), size: int = 10_000
                ) -> Iterator[list[tuple[Any, ...]]]:
@@ -264,7 +269,7 @@ class PostgresDb:
                         yield batch
             except pg.Error as e:
                 raise StorageError(f"{self.where}: read failed: {type(e).__name__}: "
-                                   f"{str(e).strip()[:300]}") from None
+                                   f"{_one_line(e)}") from None
 
     def schema_version(self, component: str) -> int:
         rows = self.query("SELECT to_regclass('schema_migrations') IS NOT NULL")
