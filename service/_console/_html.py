@@ -18,6 +18,12 @@ class Markup(str):
 
     __slots__ = ()
 
+    def __add__(self, other: str) -> Markup:
+        return Markup(str.__add__(self, esc(other)))
+
+    def __radd__(self, other: str) -> Markup:
+        return Markup(str.__add__(esc(other), self))
+
 
 
 def esc(value: object) -> Markup:

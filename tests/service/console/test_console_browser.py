@@ -137,6 +137,7 @@ class Browser:
                if contrast(fg, bg) < 4.5]
         assert not low, (name, low[:5])
         assert audit["pairs"], name
+        assert "<span" not in self.text(), name  # markup shown as text: escaped twice
         source = str(self.d.page_source)
         for id18 in (ID_OK, ID_OTHER):  # never a full ID number, nor its first 17 characters
             assert id18[:17] not in source and id18[:17] not in self.d.current_url, name

@@ -30,6 +30,9 @@ def test_text_is_escaped_and_markup_is_not() -> None:
                     "&lt;script&gt;alert(&quot;1&quot;)&lt;/script&gt;<b>ok</b></p>")
     assert isinstance(t("中", "en"), Markup) and 'lang="en"' in t("中", "en")
     assert el("input", required=True, disabled=False, value=None) == "<input required>"
+    joined = t("居民", "resident") + " <i>"  # joining keeps markup and escapes the text
+    assert isinstance(joined, Markup) and joined.endswith(" &lt;i&gt;")
+    assert el("p", joined).count("<span") == 2
 
 
 def test_password_hashes_are_salted_scrypt() -> None:
