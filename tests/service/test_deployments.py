@@ -27,6 +27,7 @@ from codes.wire import (
     new_record_id,
 )
 from service import enroll_kiosk
+from service._store_pg import PostgresStorage
 from sync import Store, background_sync, device_public_key
 from sync._devicekey import DeviceKey, load_or_create_device_key
 from sync._pull import KioskLists, pull
@@ -250,3 +251,25 @@ def test_record_ids_are_stored_as_sent(deployment: Deployment, tmp_path: Path) -
                      key.sign_request("POST", UPLOAD_PATH, int(time.time()), body))
     assert status == 200
     assert stored_ids(deployment) == [str(uuid.UUID(r.record_id))]
+
+
+def test_a_week_offline_catches_up_once(deployment: Deployment, tmp_path: Path) -> None:
+    """Seven days of records queued offline go up in batches; a lost answer resends one batch
+    (same records, fresh signature) and nothing is doubled, across the days' partitions."""
+    key = enrolled_kiosk(deployment, tmp_path / "kiosk")
+    start = int(time.time()) - 7 * 86400
+    with Store(tmp_path / "kiosk") as store:
+        for i in range(7 * 60):
+            store.add_record(mk(start + i * 1440))
+        first = store.pending_records(150)
+        body = encode_batch(first)  # this batch reached the service; its answer got lost
+        headers = key.sign_request("POST", UPLOAD_PATH, int(time.time()), body)
+        assert post(deployment.url + UPLOAD_PATH, body, headers)[0] == 200
+        res = push_pending(store, deployment.url, key, batch_size=150)
+        assert (res.sent, res.new, res.duplicates, res.pending) == (420, 270, 150, 0)
+        sent = store.all_record_ids()
+    ids = stored_ids(deployment)
+    assert len(ids) == 420 and set(ids) == sent
+    if deployment.kind == "postgres":
+        with deployment.storage() as s:
+            assert isinstance(s, PostgresStorage) and len(s.partitions()) >= 7
