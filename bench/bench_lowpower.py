@@ -306,8 +306,8 @@ from sync._kiosklists import KioskLists
 from sync._verifier import SyncedVerifier
 cam = CameraScanner(CvFrameSource(video, realtime=True), lambda e: None)
 cam.start()
-time.sleep(1.0)
 v = SyncedVerifier(data, clock=lambda: int(time.time()))
+time.sleep(3.0)  # a gate's first tap comes seconds after the start: the scene has fallen still
 card = CardPresented(serial="0123456789ABCDEF")
 def tap():
     t0 = time.perf_counter()
