@@ -249,6 +249,9 @@ def _migrate(args: argparse.Namespace) -> int:
         state = migrate_state(url)
         with open_storage(url, _data_or_none(args), migrate=True):
             pass
+        from service._console import open_console_db
+
+        open_console_db(_data_or_none(args), url).close()  # the web console's tables
         out = {"db": "postgresql", "state": state, "uploads": len(PG_UPLOAD_MIGRATIONS)}
     print(json.dumps({"migrated": out}))
     return 0
