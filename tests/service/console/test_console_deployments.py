@@ -7,6 +7,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import psycopg
+import pytest
+
+from service import main as service_main
 from service._console import add_user
 from tests.service.conftest import Deployment
 from tests.service.console.conftest import ID_OK, ID_OTHER, PASSWORD, USERS, Web
@@ -50,3 +54,17 @@ def test_each_role_works_on_both_deployments(deployment: Deployment, tmp_path: P
     o = Web(url).as_role("ops")
     o.get("/console/ops")
     assert "没有未确认的告警" in o.post("/console/ops/ack", {"alert": alert.group(1)}).text
+
+
+@pytest.mark.postgres
+def test_migrate_creates_the_console_tables(pg_url: str, tmp_path: Path) -> None:
+    assert service_main(["migrate", "--data", str(tmp_path), "--db", pg_url]) == 0
+
+
+    with psycopg.connect(pg_url) as conn:
+        (version,) = conn.execute("SELECT version FROM schema_migrations WHERE component = "
+                                  "'console'").fetchone() or (0,)
+        assert version == 1
+        assert conn.execute("SELECT to_regclass('console_users') IS NOT NULL").fetchone() == \
+            (True,)
+    assert service_main(["migrate", "--data", str(tmp_path), "--db", pg_url]) == 0  # twice
