@@ -59,8 +59,6 @@ def test_each_role_works_on_both_deployments(deployment: Deployment, tmp_path: P
 @pytest.mark.postgres
 def test_migrate_creates_the_console_tables(pg_url: str, tmp_path: Path) -> None:
     assert service_main(["migrate", "--data", str(tmp_path), "--db", pg_url]) == 0
-
-
     with psycopg.connect(pg_url) as conn:
         (version,) = conn.execute("SELECT version FROM schema_migrations WHERE component = "
                                   "'console'").fetchone() or (0,)
