@@ -488,7 +488,7 @@ def resident(ctx: Ctx, note: Markup | None = None) -> web.Response:
     status = store.subject_status(sh)
     current = store.current_codes(sh, ctx.now)
     consents = store.consents(sh)
-    name = who.name_masked if who else None
+    name = who.name_masked if who and who.name_masked else None
     summary = el("div", el("p", t("姓名", "Name"), " ",
                            el("strong", name) if name else t("未登记", "not registered")),
                  el("p", t("身份证号码", "ID number"), " ",
@@ -520,7 +520,7 @@ def resident(ctx: Ctx, note: Markup | None = None) -> web.Response:
         ctx, "worker/issue", el("input", type="hidden", name="ref", value=ref),
         el("p", t("签发7天有效的纸质离线码并打印A6卡片",
                   "Issue a printed offline code valid for 7 days and print its A6 card")),
-        button=t("签发并打印", "Issue and print"), class_="card") if who else el(
+        button=t("签发并打印", "Issue and print"), class_="card") if name else el(
         "p", t("请先在查询时填写姓名", "Enter the name in a lookup first"), class_="card")
     return _page(ctx, "居民信息", "Resident", note, summary, codes_table,
                  el("h3", t("授权代办", "Proxy consent (授权代办)")), consent_list,
@@ -596,7 +596,7 @@ def issue(ctx: Ctx) -> web.Response:
     store = ctx.console.store
     sh = _unref(ctx.session, ctx.field("ref"))
     who = store.resident(sh)
-    if who is None:
+    if who is None or not who.name_masked:
         raise _Refusal(400, "请先登记姓名", "expected a registered name before issuing")
     status = store.subject_status(sh)
     tok = issue_printed(ctx.console.state(), sh=sh, name_masked=who.name_masked,
@@ -627,7 +627,7 @@ def renewals(ctx: Ctx, note: Markup | None = None) -> web.Response:
     rows = []
     for code in due:
         who = people.get(code.sh)
-        can = who is not None and bool(store.consents(code.sh))
+        can = who is not None and bool(who.name_masked) and bool(store.consents(code.sh))
         box_id = f"r-{code.cti.hex()[:12]}"
         rows.append(el(
             "tr",
@@ -661,7 +661,7 @@ def renew(ctx: Ctx) -> web.Response:
     for ref in refs:
         sh = _unref(ctx.session, ref)
         who = store.resident(sh)
-        if who is None or not store.consents(sh):
+        if who is None or not who.name_masked or not store.consents(sh):
             raise _Refusal(400, "所选居民没有登记授权代办", "expected proxy consent on file for "
                                                      "every resident renewed")
         status = store.subject_status(sh)
@@ -749,8 +749,8 @@ def set_status(ctx: Ctx) -> web.Response:
     id_masked = codes.mask_id(id18)
     ctx.console.state().revoke(EntryKind.SUBJECT, sh, sev, now=ctx.now)
     store.add_note(EntryKind.SUBJECT, sh, sev, reason, ctx.who, ctx.now)
-    if store.resident(sh) is None:
-        store.remember_resident(sh, "*", id_masked, ctx.now)
+    if store.resident(sh) is None:  # the masked number for the pending list; no name yet
+        store.remember_resident(sh, "", id_masked, ctx.now)
     store.audit(ctx.who, "set-status", f"resident {id_masked} {choice}: {reason}", ctx.now)
     return health(ctx, _msg("ok", f"已设置，待发布：{id_masked}",
                             f"Set for {id_masked}; publish to ship it"))

@@ -236,6 +236,13 @@ def test_lookup_shows_masked_name_number_status_and_codes(server: ConsoleServer)
     assert h.post("/console/health/status", {"id18": ID_OK, "status": "red",
                                              "reason": "close contact"}).status == 200
     assert "红码" in w.get(path).text
+    # Someone a health official set first, never registered by a worker: no name, no card.
+    h.post("/console/health/status", {"id18": ID_OTHER, "status": "yellow", "reason": "x1"})
+    other = lookup(w, ID_OTHER)  # the third lookup: the limit in this fixture
+    page = w.get(other).text
+    assert "未登记" in page and "请先在查询时填写姓名" in page and "黄码" in page
+    ref = other.rsplit("/", 1)[1]
+    assert w.post("/console/worker/issue", {"ref": ref}).status == 400
 
 
 def test_a_script_name_is_shown_as_text(server: ConsoleServer) -> None:
