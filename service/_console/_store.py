@@ -285,6 +285,10 @@ class ConsoleStore:
             c.execute("DELETE FROM console_sessions WHERE seen_at < ?", (now - idle_s,))
         return Session(str(row[0]), str(row[1]), str(row[2]), now)
 
+    def end_sessions(self, name: str) -> None:
+        with self.db.tx() as c:
+            c.execute("DELETE FROM console_sessions WHERE name = ?", (name,))
+
     def end_session(self, token_hash: str) -> None:
         with self.db.tx() as c:
             c.execute("DELETE FROM console_sessions WHERE token_hash = ?", (token_hash,))

@@ -346,8 +346,9 @@ def _field(label_zh: str, label_en: str, name: str, *, type_: str = "text",
 
 
 def _select(label_zh: str, label_en: str, name: str,
-            options: Sequence[tuple[str, str]], selected: str = "") -> Markup:
-    fid = f"f-{name}"
+            options: Sequence[tuple[str, str]], selected: str = "",
+            id_: str | None = None) -> Markup:
+    fid = id_ or f"f-{name}"
     return frag(el("label", t(label_zh, label_en), for_=fid),
                 el("select", [el("option", text, value=value, selected=value == selected)
                               for value, text in options], id=fid, name=name))
@@ -959,8 +960,47 @@ def admin_users(ctx: Ctx, note: Markup | None = None, status: int = 200) -> web.
                  _field("初始密码（至少10位）", "Initial password (10+ characters)", "password",
                         type_="password", autocomplete="new-password"),
                  button=t("添加用户", "Add user"), class_="card")
+    change = _form(ctx, "admin/users/change",
+                   _select("用户", "User", "user", [(u.name, u.name) for u in store.users()],
+                           id_="f-cu-user"),
+                   _select("新角色", "New role", "role",
+                           [("", "不变 / unchanged")] + [(r, tt(*ROLE_TEXT[r])) for r in ROLES],
+                           id_="f-cu-role"),
+                   el("label", t("新密码（不改则留空）", "New password (empty: unchanged)"),
+                      for_="f-cu-password"),
+                   el("input", id="f-cu-password", name="password", type="password",
+                      autocomplete="new-password", maxlength="200"),
+                   button=t("修改用户", "Change user"), class_="card")
     return _page(ctx, "用户与角色", "Users and roles", note, table,
-                 el("h3", t("添加用户", "Add a user")), form, status=status)
+                 el("div", el("section", el("h3", t("添加用户", "Add a user")), form),
+                    el("section", el("h3", t("修改角色或重设密码",
+                                             "Change a role or reset a password")), change),
+                    class_="grid"), status=status)
+
+
+def change_user(ctx: Ctx) -> web.Response:
+    store = ctx.console.store
+    name = _user_name(ctx.field("user", max_len=32))
+    role_text = ctx.field("role", max_len=16, required=False)
+    password = ctx.form.get("password", [""])[0]
+    try:
+        role = check_role(role_text) if role_text else None
+        pw_hash = hash_password(password) if password else None
+    except AccountError as e:
+        return admin_users(ctx, _msg("error", "角色或密码不符合要求", str(e)), 400)
+    if role is None and pw_hash is None:
+        return admin_users(ctx, _msg("error", "没有要修改的内容", "Nothing to change"), 400)
+    if role is not None and name == ctx.who and role != "admin":
+        return admin_users(ctx, _msg("error", "不能取消自己的管理员角色",
+                                     "You cannot take your own admin role away"), 400)
+    if not store.set_user(name, role=role, pw_hash=pw_hash):
+        raise _Refusal(404, "用户不存在", "expected an existing user")
+    if pw_hash is not None:
+        store.end_sessions(name)  # a reset password logs the user out everywhere
+    what = ", ".join(x for x in (f"role {role}" if role else "",
+                                 "password reset" if pw_hash else "") if x)
+    store.audit(ctx.who, "change-user", f"{name}: {what}", ctx.now)
+    return admin_users(ctx, _msg("ok", f"已修改用户 {name}", f"User {name}: {what}"))
 
 
 def add_user_post(ctx: Ctx) -> web.Response:
@@ -1225,6 +1265,7 @@ def add_console_routes(app: web.Application, data_dir: Path, *, storage: Storage
     route("GET", "admin/users", admin_users, "admin")
     route("POST", "admin/users", add_user_post, "admin")
     route("POST", "admin/users/set", set_user, "admin")
+    route("POST", "admin/users/change", change_user, "admin")
     route("GET", "admin/kiosks", admin_kiosks, "admin")
     route("POST", "admin/kiosks", enrol, "admin")
     route("POST", "admin/kiosks/disable", disable_kiosk, "admin")

@@ -426,7 +426,18 @@ def test_admin_manages_users(server: ConsoleServer) -> None:
                                            "password": "another secret"}).status == 409
     assert a.post("/console/admin/users", {"user": "shorty", "role": "worker",
                                            "password": "short"}).status == 400
-    assert Web(server.url).login("new.worker", "another secret").status == 200
+    nw = Web(server.url)
+    assert nw.login("new.worker", "another secret").status == 200
+    r = a.post("/console/admin/users/change", {"user": "new.worker", "role": "ops",
+                                               "password": "a third secret"})
+    assert r.status == 200 and "role ops, password reset" in r.text
+    assert nw.get("/console/worker").url.endswith("/console/login")  # logged out everywhere
+    assert Web(server.url).login("new.worker", "another secret").status == 401
+    assert Web(server.url).login("new.worker", "a third secret").url.endswith("/console/ops")
+    assert a.post("/console/admin/users/change", {"user": USERS["admin"],
+                                                  "role": "worker"}).status == 400
+    assert a.post("/console/admin/users/change", {"user": "new.worker", "role": "",
+                                                  "password": ""}).status == 400
     a.post("/console/admin/users/set", {"user": "new.worker", "op": "disable"})
     assert Web(server.url).login("new.worker", "another secret").status == 401
     assert a.post("/console/admin/users/set", {"user": USERS["admin"],
