@@ -891,17 +891,26 @@ def ops(ctx: Ctx) -> web.Response:
                      alert_rows, id="alerts") if alert_rows else el(
         "p", t("没有未确认的告警", "No unacknowledged alerts"), id="alerts")
 
+    # Someone working the page by keyboard or screen reader can stop the reloads (WCAG 2.2.1).
+    paused = ctx.query.get("refresh") == "0"
+    keep = {k: v for k, v in (("city", city), ("site", site_f)) if v}
+    toggle = el("a", t("恢复自动刷新", "Resume auto-refresh") if paused
+                else t("暂停自动刷新", "Pause auto-refresh"),
+                href=PREFIX + "ops?" + urllib.parse.urlencode(
+                    keep if paused else {**keep, "refresh": "0"}))
     cities = sorted({s.city for s in sites.values()})
     filters = el("form", _select("城市", "City", "city",
                                  [("", "全部 / all")] + [(cy, cy) for cy in cities], city),
                  _select("场所", "Site", "site",
                          [("", "全部 / all")] + [(code, f"{s.name} ({code})")
                                                for code, s in sites.items()], site_f),
+                 el("input", type="hidden", name="refresh", value="0") if paused else None,
                  el("button", t("筛选", "Filter"), type="submit"),
                  method="get", action=PREFIX + "ops", class_="filters")
     stamp = el("p", t("更新于", "Updated"), f" {_ops.cst_time(ctx.now)} CST · ",
+               t("自动刷新已暂停", "auto-refresh paused") if paused else
                t(f"每{ctx.console.config.refresh_s}秒自动刷新",
-                 f"refreshes every {ctx.console.config.refresh_s} s"))
+                 f"refreshes every {ctx.console.config.refresh_s} s"), " · ", toggle)
     return _page(ctx, "运行总览", "Operations", el("div", filters, stamp, class_="toolbar"),
                  el("div", el("section", el("h3", t("告警", "Alerts")), alert_block,
                               kiosk_table),
@@ -909,7 +918,7 @@ def ops(ctx: Ctx) -> web.Response:
                        el("div", count_cards, class_="grid") if count_cards else el(
                            "p", t("今日尚无记录", "No records today"))),
                     class_="ops-grid"),
-                 refresh=ctx.console.config.refresh_s)
+                 refresh=None if paused else ctx.console.config.refresh_s)
 
 
 def ack(ctx: Ctx) -> web.Response:

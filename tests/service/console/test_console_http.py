@@ -372,6 +372,9 @@ def test_ops_view_shows_an_uploading_kiosk_raises_and_acks_alerts(
     assert "东门1号" in page and "在线" in page and "error" in page and "0.1.0" in page
     assert 'data-outcome="pass">5<' in page and 'data-outcome="deny">2<' in page
     assert "<svg" in page and 'http-equiv="refresh"' in page
+    paused = ops.get("/console/ops?site=S-EAST&refresh=0").text
+    assert 'http-equiv="refresh"' not in paused and "自动刷新已暂停" in paused
+    assert 'name="refresh" value="0"' in paused and 'href="/console/ops?site=S-EAST"' in paused
     assert "读卡器故障" in page
     # Filters: another city hides it.
     assert "东门1号" not in ops.get("/console/ops?city=%E6%B7%B1%E5%9C%B3").text
