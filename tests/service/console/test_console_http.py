@@ -394,6 +394,10 @@ def test_ops_view_shows_an_uploading_kiosk_raises_and_acks_alerts(
     assert alert_id and "读卡器故障" in page
     ops.post("/console/ops/ack", {"alert": alert_id.group(1)})
     assert "读卡器故障" not in ops.get("/console/ops").text
+    # Counts are shared for counts_ttl_s (10 s): then the next view scans again.
+    assert 'data-outcome="pass">5<' in ops.get("/console/ops").text
+    clock.now += 11
+    assert 'data-outcome="pass">7<' in ops.get("/console/ops").text
     # Silent for more than 15 minutes: offline, and a new alert.
     clock.now += 16 * 60
     page = Web(server.url).as_role("ops").get("/console/ops").text
