@@ -1267,7 +1267,11 @@ def add_console_routes(app: web.Application, data_dir: Path, *, storage: Storage
         return web.Response(text=CSS, content_type="text/css",
                             headers={"Cache-Control": "max-age=3600"})
 
+    async def bare(_: web.Request) -> web.Response:
+        return web.Response(status=301, headers={"Location": PREFIX})
+
     app.router.add_get(PREFIX + "console.css", css)
+    app.router.add_get(PREFIX.rstrip("/"), bare)
     route("GET", "", home, "any")
     route("GET", "login", login_page, None)
     route("POST", "login", login, None)

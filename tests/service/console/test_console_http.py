@@ -144,6 +144,7 @@ def test_an_idle_session_ends(server: ConsoleServer, clock: Clock) -> None:
 
 def test_logout_ends_the_session(server: ConsoleServer) -> None:
     w = Web(server.url).as_role("ops")
+    assert w.get("/console").url.endswith("/console/ops")  # the bare path finds the home
     assert w.post("/console/logout", {}).url.endswith("/console/login")
     assert w.get("/console/ops").url.endswith("/console/login")
 
