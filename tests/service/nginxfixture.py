@@ -152,6 +152,9 @@ http {{
     upstream replicas {{
 {servers}
         keepalive 64;
+        # Below the replicas' own idle timeout (HttpConfig.keepalive_timeout, 15 s): nginx
+        # drops an idle connection first, so it never sends an upload on one a replica closed.
+        keepalive_timeout 10s;
     }}
     server {{
         listen 127.0.0.1:{self.port};
