@@ -71,7 +71,9 @@ class Replicas:
     def start(self, i: int) -> None:
         argv = [sys.executable, "-c", "import sys, service; sys.exit(service.main())",
                 "--data", str(self.data), "--db", self.db_url, "--listen", self.addresses[i],
-                *self.extra]
+                # Behind nginx every connection comes from nginx: the per-address cap is
+                # nginx's job (limit_conn) there, not the replica's.
+                "--max-connections-per-peer", "1024", *self.extra]
         with (self.logdir / f"replica-{i}.log").open("ab") as log:
             self.procs[i] = subprocess.Popen(argv, stdout=log, stderr=log,
                                              cwd=Path(__file__).resolve().parents[2])
