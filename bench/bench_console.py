@@ -171,7 +171,7 @@ def main() -> None:
             rows.append(row(f"operations view, counts scanned ({scale})", cold_ms))
             rows.append(row(f"operations view, counts cached ({scale})",
                             timed(lambda: o.get("/console/ops"), rounds)))
-            rows.append(row("operations view, one city", timed(
+            rows.append(row("operations view, one city (counts cached)", timed(
                 lambda: o.get("/console/ops?city=%E5%B9%BF%E5%B7%9E"), rounds)))
     load_after = os.getloadavg()[0]
     cpu = cpu_name()
