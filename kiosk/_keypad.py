@@ -13,6 +13,7 @@ from PySide6.QtGui import QFont, QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
 from kiosk import _style
+from kiosk._marks import QT_TRANSLATE_NOOP
 
 CONTEXT = "Keypad"
 DELETE = "delete"
@@ -22,10 +23,6 @@ DIGITS = "1234567890"
 DELETE_FACE = "⌫"
 
 
-def QT_TRANSLATE_NOOP(context: str, source: str) -> str:
-    """Marks ``source`` for lupdate; translated at display time."""
-    assert context == CONTEXT
-    return source
 
 
 CLEAR_WORD = QT_TRANSLATE_NOOP("Keypad", "Clear")

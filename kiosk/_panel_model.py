@@ -19,6 +19,7 @@ from typing import Protocol
 
 from codes import Outcome, write_atomic
 from kiosk._config import MAX_HOLD_S, MIN_HOLD_S, KioskConfig
+from kiosk._marks import QT_TRANSLATE_NOOP
 from kiosk._style import (
     BUTTON,
     BUTTON_SECONDARY,
@@ -34,10 +35,6 @@ HOLD_STEP_S = 1.0
 VOLUME_STEP = 10
 
 
-def QT_TRANSLATE_NOOP(context: str, source: str) -> str:
-    """Marks ``source`` for lupdate; the panel translates it at display time."""
-    assert context == CONTEXT
-    return source
 
 
 TITLE = QT_TRANSLATE_NOOP("Staff", "Staff panel")

@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from kiosk._marks import QT_TRANSLATE_NOOP
+
 CONTEXT = "Staff"
 MAX_TRIES = 5
 FIRST_LOCK_S = 30.0
@@ -27,10 +29,6 @@ MAX_PIN_LENGTH = 64
 KV_KEY = "kiosk.staff_pin_lock"
 
 
-def QT_TRANSLATE_NOOP(context: str, source: str) -> str:
-    """Marks ``source`` for lupdate; the view translates it at display time."""
-    assert context == CONTEXT
-    return source
 
 
 class PinStatus(enum.StrEnum):

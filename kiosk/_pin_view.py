@@ -20,12 +20,12 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from kiosk._keypad import CLEAR, DELETE, Keypad, font, page_style, scaled, set_tone, touch_button
+from kiosk._marks import QT_TRANSLATE_NOOP
 from kiosk._pin import (
     CHECKING,
     CONTEXT,
     ENTER_PIN,
     LOCKED_OUT,
-    QT_TRANSLATE_NOOP,
     WRONG_PIN,
     PinGuard,
     PinResult,

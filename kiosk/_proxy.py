@@ -18,6 +18,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from codes import id18_check_char, id18_problem, mask_id, normalize_id18
+from kiosk._marks import QT_TRANSLATE_NOOP
 
 CONTEXT = "Helper"
 ID_LENGTH = 18
@@ -33,10 +34,6 @@ PROVINCES = frozenset(
 )
 
 
-def QT_TRANSLATE_NOOP(context: str, source: str) -> str:
-    """Marks ``source`` for lupdate; the view translates it at display time."""
-    assert context == CONTEXT
-    return source
 
 
 class Problem(enum.StrEnum):

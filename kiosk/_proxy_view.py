@@ -35,7 +35,8 @@ from kiosk._keypad import (
     set_tone,
     touch_button,
 )
-from kiosk._proxy import CONTEXT, QT_TRANSLATE_NOOP, IdEntry, Problem
+from kiosk._marks import QT_TRANSLATE_NOOP
+from kiosk._proxy import CONTEXT, IdEntry, Problem
 
 
 class ProxyStep(enum.Enum):

@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from codes import Kind, Outcome, Verdict
 from kiosk._gate import GateState, GateTimings, Phase, Presentation
+from kiosk._marks import QT_TRANSLATE_NOOP
 from readers import Health
 
 CONTEXT = "Gate"
@@ -26,13 +27,6 @@ CONTEXT = "Gate"
 CST = timezone(timedelta(hours=8))
 
 
-def QT_TRANSLATE_NOOP(context: str, source: str) -> str:
-    """Marks ``source`` for lupdate; the window translates it at display time.
-
-    PySide6's own marker is typed as returning ``object`` (and loads Qt); this one keeps the
-    tables ``str``."""
-    assert context == CONTEXT
-    return source
 
 
 IDLE_TITLE = QT_TRANSLATE_NOOP("Gate", "Please tap your ID card or show your pass code")
