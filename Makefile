@@ -5,7 +5,7 @@ PYTHON ?= .venv/bin/python
 DIST ?= dist
 WORK ?= build/pyinstaller
 VERSION := $(shell $(PYTHON) -c "import tomllib; print(tomllib.load(open('pyproject.toml', 'rb'))['project']['version'])")
-SOURCES := $(shell find codes readers sync kiosk -type f ! -path '*/__pycache__/*') \
+SOURCES := $(shell find codes readers sync kiosk assets -type f ! -path '*/__pycache__/*') \
 	packaging/passkiosk.spec packaging/entry.py
 DEB_FILES := $(shell find packaging/deb -type f)
 

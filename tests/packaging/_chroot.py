@@ -2,10 +2,13 @@
 
 Built the way ``../shared/tools/fresh-debian-check`` builds its root: ``debootstrap
 --variant=minbase bookworm``, cached as a tarball (``/var/tmp/pk-packaging``, or that tool's own
-cache when present), unpacked afresh for each test session, with ``/proc``, ``/sys``, ``/dev`` and
-``/dev/pts`` bind-mounted (and a new tmpfs on ``/dev/shm``, where wlroots puts its buffers),
-the host's resolver and CA certificates copied in, and everything
-unmounted and deleted afterwards. Needs root, debootstrap and the Debian mirror.
+cache when present), unpacked afresh for each test session into ``/var/tmp/pk-packaging/run-*``
+(never under pytest's temp folders, which pytest deletes without regard to mounts), with
+``/proc``, ``/sys``, ``/dev`` and ``/dev/pts`` bind-mounted (``/dev`` and ``/sys`` read-only),
+a new tmpfs on ``/dev/shm`` (where wlroots puts its buffers), the host's resolver and CA
+certificates copied in. Afterwards everything is unmounted and deleted with
+``rm --one-file-system``: nothing of the host can go with it. A run left behind by a killed
+session is cleaned up by the next one. Needs root, debootstrap and the Debian mirror.
 """
 
 from __future__ import annotations
@@ -60,18 +63,43 @@ def base_tarball() -> Path:
     return tar
 
 
+def _unmount_and_delete(folder: Path) -> None:
+    root = folder / "root"
+    for m in ("dev/shm", *reversed(MOUNTS)):
+        if os.path.ismount(root / m):
+            subprocess.run(["umount", "-l", str(root / m)], check=False)
+    if not any(os.path.ismount(root / m) for m in (*MOUNTS, "dev/shm")):
+        subprocess.run(["rm", "-rf", "--one-file-system", str(folder)], check=False)
+
+
+def clean_stale_runs() -> None:
+    """Unmount and delete the runs whose session is gone (killed before its teardown)."""
+    for run in CACHE.glob("run-*"):
+        try:
+            pid = int((run / "pid").read_text())
+        except (OSError, ValueError):
+            pid = 0
+        if pid and Path(f"/proc/{pid}").exists():
+            continue
+        _unmount_and_delete(run)
+
+
 class FreshRoot:
     """A fresh Debian 12 root at ``path``; ``run`` executes a shell command inside it."""
 
-    def __init__(self, parent: Path) -> None:
-        self.path = parent / "root"
+    def __init__(self) -> None:
+        CACHE.mkdir(parents=True, exist_ok=True)
+        clean_stale_runs()
+        self._run_dir = Path(tempfile.mkdtemp(prefix="run-", dir=CACHE))
+        (self._run_dir / "pid").write_text(str(os.getpid()))
+        self.path = self._run_dir / "root"
         self._mounted: list[Path] = []
 
     def __enter__(self) -> FreshRoot:
         self.path.mkdir()
         subprocess.run(["tar", "-C", str(self.path), "-xf", str(base_tarball())], check=True)
         # The tarball's top folder came from mktemp (0700): other users must reach the root.
-        for folder in (self.path.parent, self.path):
+        for folder in (self._run_dir, self.path):
             folder.chmod(0o755)
         shutil.copy("/etc/resolv.conf", self.path / "etc/resolv.conf")
         with (self.path / "etc/apt/sources.list").open("a") as f:
@@ -91,6 +119,8 @@ class FreshRoot:
                 self._mounted.append(target)
                 # Nothing mounted below it (the /dev/shm tmpfs) may reach the host's tree.
                 subprocess.run(["mount", "--make-private", str(target)], check=True)
+                if m in ("dev", "sys"):  # device nodes still open read-write
+                    subprocess.run(["mount", "-o", "remount,bind,ro", str(target)], check=True)
             shm = self.path / "dev/shm"
             subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=1777,size=256m", "tmpfs",
                             str(shm)], check=True)
@@ -101,11 +131,8 @@ class FreshRoot:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        for target in reversed(self._mounted):
-            subprocess.run(["umount", "-l", str(target)], check=False)
         self._mounted.clear()
-        if not any(os.path.ismount(self.path / m) for m in (*MOUNTS, "dev/shm")):
-            subprocess.run(["rm", "-rf", "--one-file-system", str(self.path)], check=False)
+        _unmount_and_delete(self._run_dir)
 
     def run(self, command: str, *, timeout: float = 600,
             user: str | None = None, env: dict[str, str] | None = None

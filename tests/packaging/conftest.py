@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -46,19 +47,26 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     return Built(dist / "passkiosk", deb)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 @pytest.fixture(scope="session")
-def installed(built: Built, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FreshRoot]:
+def installed(built: Built) -> Iterator[FreshRoot]:
     """A fresh Debian 12 root where ``apt-get install ./dist/passkiosk_*.deb`` ran."""
     why = unavailable()
     if why is not None:
         pytest.skip(f"fresh Debian root: {why}")
-    with FreshRoot(tmp_path_factory.mktemp("fresh")) as root:
+    # A session stopped with SIGTERM (a CI timeout) still unmounts the root on its way out.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    with FreshRoot() as root:
         (root.path / "srv/dist").mkdir(parents=True)
         shutil.copy(built.deb, root.path / "srv/dist" / built.deb.name)
         done = root.run("cd /srv && apt-get update -qq && "
                         "apt-get install -y -qq ./dist/passkiosk_*.deb", timeout=INSTALL_TIMEOUT)
         assert done.returncode == 0, f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
         yield root
+    signal.signal(signal.SIGTERM, previous)
 
 
 def clean_env(**extra: str) -> dict[str, str]:
