@@ -496,10 +496,11 @@ class ConsoleStore:
                         c.execute("UPDATE console_alerts SET cleared_at = ? WHERE key_id = ? "
                                   "AND kind = ? AND cleared_at IS NULL", (now, key_id, kind))
 
-    def alerts(self, *, open_only: bool = True, limit: int = 200) -> list[Alert]:
-        where = "WHERE acked_at IS NULL " if open_only else ""
+    def alerts(self, limit: int = 200) -> list[Alert]:
+        """The alerts nobody has acknowledged yet, newest first."""
         rows = self.db.query("SELECT id, key_id, kind, detail, raised_at, acked_at, acked_by "
-                             f"FROM console_alerts {where}ORDER BY id DESC LIMIT ?", (limit,))
+                             "FROM console_alerts WHERE acked_at IS NULL ORDER BY id DESC "
+                             "LIMIT ?", (limit,))
         return [Alert(int(r[0]), str(r[1]), str(r[2]), str(r[3]), int(r[4]),
                       None if r[5] is None else int(r[5]), None if r[6] is None else str(r[6]))
                 for r in rows]

@@ -152,8 +152,8 @@ class Console:
     """The console's stores and the service state (opened on first use)."""
 
     def __init__(self, data_dir: Path, storage: Storage, db: str | None,
-                 config: ConsoleConfig, clock: Callable[[], float]) -> None:
-        self.data_dir, self.db_url, self.config, self.clock = data_dir, db, config, clock
+                 config: ConsoleConfig) -> None:
+        self.data_dir, self.db_url, self.config = data_dir, db, config
         self._storage = storage
         self._store: ConsoleStore | None = None
         self._state: ServiceState | None = None
@@ -1208,7 +1208,7 @@ def add_console_routes(app: web.Application, data_dir: Path, *, storage: Storage
                        clock: Callable[[], float] = time.time) -> Console:
     """Serve the console under ``/console/`` over the service's storage and data folder."""
     cfg = config or ConsoleConfig()
-    console = Console(data_dir, storage, db, cfg, clock)
+    console = Console(data_dir, storage, db, cfg)
 
     def run(handler: Handler, perm: str | None, post: bool, request: web.Request,
             form: dict[str, list[str]]) -> web.StreamResponse:
