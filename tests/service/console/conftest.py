@@ -176,3 +176,13 @@ def server(tmp_path: Path, clock: Clock) -> Iterator[ConsoleServer]:
                         idle_timeout_s=600)
     with ConsoleServer(data, cfg, clock) as srv:
         yield srv
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
+                              ) -> Iterator[pytest.TestReport]:
+    """Keep each test's outcome on the item, so a browser fixture can show what was on screen
+    when a test failed."""
+    report: pytest.TestReport = yield
+    setattr(item, f"report_{report.when}", report)
+    return report

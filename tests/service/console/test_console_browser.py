@@ -23,7 +23,10 @@ from tests.service.console.conftest import ID_OK, ID_OTHER, PASSWORD, USERS, mak
 from tests.service.console.kit import Kiosk, pdf_tokens, verify
 
 webdriver = pytest.importorskip("selenium.webdriver")
-from selenium.common.exceptions import NoAlertPresentException  # noqa: E402
+from selenium.common.exceptions import (  # noqa: E402
+    NoAlertPresentException,
+    WebDriverException,
+)
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
@@ -191,13 +194,23 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]
 
 
 @pytest.fixture
-def browser(chromium: WebDriver, live: tuple[str, Path],
-            tmp_path_factory: pytest.TempPathFactory) -> Browser:
+def browser(chromium: WebDriver, live: tuple[str, Path], request: pytest.FixtureRequest,
+            tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
     shots = Path(os.environ.get("PASSKIOSK_CONSOLE_SHOTS") or tmp_path_factory.mktemp("shots"))
     shots.mkdir(parents=True, exist_ok=True)
     b = Browser(chromium, shots)
     b.base = live[0]
-    return b
+    yield b
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        # What the browser showed when the test failed, for the log.
+        failed = tmp_path_factory.mktemp("failed") / f"{request.node.name}.png"
+        try:
+            chromium.save_screenshot(str(failed))
+            print(f"browser at {chromium.current_url}; screenshot {failed}\n"
+                  f"{chromium.find_element(By.CSS_SELECTOR, 'body').text[:1500]}")
+        except WebDriverException as e:  # the browser itself may be what failed
+            print(f"browser unreachable after the failure: {e!r}"[:500])
 
 
 def _tab_to(b: Browser, element_id: str, limit: int = 40) -> None:
