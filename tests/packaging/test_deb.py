@@ -87,7 +87,7 @@ def test_files_and_the_locked_down_user(installed: FreshRoot) -> None:
         "passkiosk 700", "passkiosk 755"]
     conffiles = ok(installed, "dpkg-query -W -f='${Conffiles}' passkiosk")
     assert "/etc/passkiosk/config.toml" in conffiles
-    assert (root / "etc/systemd/system/graphical.target.wants/passkiosk-kiosk.service").exists()
+    assert ok(installed, "systemctl is-enabled passkiosk-kiosk.service").strip() == "enabled"
     assert name == "passkiosk"
 
 
