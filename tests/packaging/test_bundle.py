@@ -35,7 +35,8 @@ def test_qt_plugins_for_every_display_and_sound(built: Built) -> None:
     assert {"libqwayland.so", "libqxcb.so", "libqoffscreen.so"} <= platforms, platforms
     # cage speaks xdg-shell: Qt's Wayland client needs its shell integration plugin.
     assert (plugins / "wayland-shell-integration" / "libxdg-shell.so").is_file()
-    assert any(p.name.startswith("libffmpegmediaplugin") for p in (plugins / "multimedia").iterdir())
+    multimedia = {p.name for p in (plugins / "multimedia").iterdir()}
+    assert any(name.startswith("libffmpegmediaplugin") for name in multimedia), multimedia
 
 
 def test_translations_and_sounds_are_all_there(built: Built) -> None:
