@@ -8,6 +8,7 @@ import asyncio
 import http.client
 import http.cookiejar
 import re
+import ssl
 import threading
 import time
 import urllib.error
@@ -60,7 +61,7 @@ class Reply:
 class Web:
     """An HTTP client with a cookie jar; remembers the last CSRF token it saw in a page."""
 
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, tls: ssl.SSLContext | None = None) -> None:
         self.base = base
         self.jar = http.cookiejar.CookieJar()
         self.set_cookies: list[str] = []  # every Set-Cookie seen, redirects included
@@ -72,7 +73,12 @@ class Web:
                 seen.extend(response.headers.get_all("Set-Cookie") or [])
                 return super().http_response(request, response)
 
-        self.opener = urllib.request.build_opener(Recorder(self.jar))
+            https_response = http_response
+
+        handlers: list[urllib.request.BaseHandler] = [Recorder(self.jar)]
+        if tls is not None:
+            handlers.append(urllib.request.HTTPSHandler(context=tls))
+        self.opener = urllib.request.build_opener(*handlers)
         self.csrf = ""
 
     def _open(self, req: urllib.request.Request) -> Reply:
