@@ -119,10 +119,14 @@ def main() -> None:
         f"| start → idle screen painted (grim), median / max of {args.starts} | "
         f"{statistics.median(painted):.2f} / {max(painted):.2f} s |",
         "",
+        f"Per start (s): READY=1 {', '.join(f'{x:.2f}' for x in ready)}; painted "
+        f"{', '.join(f'{x:.2f}' for x in painted)}.",
+        "",
         "Start is the exec of the unit's `ExecStart` (cage) as the unit's user; under systemd "
         "`systemctl start` returns at READY=1. cage runs headless with the pixman renderer "
-        "(no GPU), 1280x720. The bundle carries OpenCV (~150 MB with its libraries) and Qt "
-        "(~140 MB): together three quarters of it.",
+        "(no GPU), 1280x720, rotated 180 degrees as in tests/packaging (see packaging/README.md). "
+        "The bundle carries OpenCV (~150 MB with its libraries) and Qt "
+        "(~140 MB): together two thirds of it.",
     ]
     text = "\n".join(lines) + "\n"
     print(text)

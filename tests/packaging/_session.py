@@ -75,6 +75,7 @@ class KioskSession:
     log: Path
     started_at: float = 0.0
     notices: list[tuple[float, str]] = field(default_factory=list)
+    _seen: int = 0  # notices already returned by wait_for
     _proc: subprocess.Popen[bytes] | None = None
     _sock: socket.socket | None = None
 
@@ -104,9 +105,28 @@ class KioskSession:
         self.started_at = time.monotonic()
         self._proc = self.root.popen(command, user=user, env=env, log=self.log)
 
-    def wait_for(self, message: str, timeout: float) -> float:
-        """Seconds from start until the kiosk sent ``message``."""
+    def _drain(self) -> None:
+        """Note the arrival of every message already sent (without waiting)."""
         assert self._sock is not None
+        self._sock.setblocking(False)
+        try:
+            while True:
+                text = self._sock.recv(4096).decode()
+                self.notices.append((time.monotonic() - self.started_at, text))
+        except BlockingIOError:
+            pass
+        finally:
+            self._sock.setblocking(True)
+
+    def wait_for(self, message: str, timeout: float) -> float:
+        """Seconds from start until the kiosk sent ``message`` (the first one not yet
+        returned by an earlier call)."""
+        assert self._sock is not None
+        self._drain()
+        for i, (at, text) in enumerate(self.notices):
+            if text == message and i >= self._seen:
+                self._seen = i + 1
+                return at
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             assert self._proc is not None
@@ -120,6 +140,7 @@ class KioskSession:
                 continue
             self.notices.append((time.monotonic() - self.started_at, text))
             if text == message:
+                self._seen = len(self.notices)
                 return self.notices[-1][0]
         raise AssertionError(f"no {message} within {timeout} s; got {self.notices}")
 
@@ -137,6 +158,7 @@ class KioskSession:
         problems = ["no screenshot yet"]
         while time.monotonic() < deadline:
             taken = time.monotonic()
+            self._drain()  # READY=1 and pings keep their arrival times meanwhile
             if self.screenshot(out):
                 problems = idle_screen_problems(out)
                 if not problems:

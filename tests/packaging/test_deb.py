@@ -151,8 +151,9 @@ def test_kiosk_starts_under_cage_and_paints_the_idle_screen(installed: FreshRoot
         print(f"READY=1 after {ready:.2f} s, idle screen painted after {painted:.2f} s; "
               f"screenshot {shot}")
         assert idle_screen_problems(shot) == []
-        # Stray keys have no way out: the staff panel is the only exit, so the kiosk stays.
-        assert session.wait_for("WATCHDOG=1", timeout=10) > painted
+        # Still alive and pinging from its GUI thread after painting.
+        pings = [session.wait_for("WATCHDOG=1", timeout=10) for _ in range(3)]
+        assert max(pings) > painted, (pings, painted)
     finally:
         session.stop()
         pcscd.terminate()
