@@ -23,6 +23,7 @@ Security, as every handler gets it from ``_route``:
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import hmac
 import logging
@@ -101,6 +102,10 @@ class ConsoleConfig:
     lockout_s: int = 15 * 60
     lookup_burst: int = 30  # lookups a worker may make at once...
     lookup_per_hour: float = 120.0  # ...refilled at this rate
+    # Login attempts per client address (against guessing one password across many accounts;
+    # the lockout covers one account): generous, since an office may share one address.
+    login_burst: int = 100
+    login_per_hour: float = 1000.0
     renew_within_s: int = 2 * 86_400  # the renewal list: printed codes ending this soon
     print_keep_s: int = 600  # a printed PDF can be fetched again for this long
     refresh_s: int = 30  # the operations view reloads itself this often
@@ -132,6 +137,7 @@ class Ctx:
     now: int
     clock_now: float  # the same instant with its fraction (rate buckets)
     secure: bool
+    client: str = ""  # the client's address (nginx's X-Forwarded-For, else the peer)
 
     @property
     def who(self) -> str:
@@ -417,6 +423,11 @@ def login(ctx: Ctx) -> web.Response:
     if not pre or not hmac.compare_digest(pre.encode(), sent.encode()):
         raise _Refusal(403, "表单已过期，请重新登录", "expected the login form's CSRF token")
     name = ctx.field("user", max_len=32).lower()
+    if not store.take_token(f"login:{ctx.client}", ctx.clock_now, c.login_per_hour,
+                            c.login_burst):
+        store.audit("-", "login-throttled", f"client {ctx.client[:45]}", ctx.now)
+        return login_page(ctx, _msg("error", "登录尝试过多，请稍后再试",
+                                    "Too many login attempts from here; try again later"), 429)
     password = ctx.form.get("password", [""])[0]
     user = store.user(name)
     ok = verify_password(password, user.pw_hash if user else None)
@@ -566,9 +577,7 @@ def consent(ctx: Ctx) -> web.Response:
 
 def _with_ref(ctx: Ctx, sh: bytes) -> Ctx:
     assert ctx.session is not None
-    return Ctx(ctx.console, ctx.session, ctx.form, ctx.query,
-               {**ctx.match, "ref": _ref(ctx.session, sh)}, ctx.cookies, ctx.now,
-               ctx.clock_now, ctx.secure)
+    return dataclasses.replace(ctx, match={**ctx.match, "ref": _ref(ctx.session, sh)})
 
 
 def issue_printed(state: ServiceState, *, sh: bytes, name_masked: str, id_masked: str,
@@ -1194,6 +1203,13 @@ async def _read_form(request: web.Request, config: ConsoleConfig) -> dict[str, l
         raise _Refusal(400, "表单内容不正确", "expected UTF-8 form fields") from None
 
 
+def _client(request: web.Request) -> str:
+    # The service listens on 127.0.0.1 behind nginx, which sets X-Forwarded-For to the address
+    # it saw (docs/console.md); without nginx the peer is the client.
+    forwarded = request.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
+    return forwarded[:45] or (request.remote or "")[:45]
+
+
 def _secure(request: web.Request, config: ConsoleConfig) -> bool:
     if config.secure_cookies is not None:
         return config.secure_cookies
@@ -1215,7 +1231,7 @@ def add_console_routes(app: web.Application, data_dir: Path, *, storage: Storage
         now = clock()
         ctx = Ctx(console, None, form, {k: v for k, v in request.query.items()},
                   dict(request.match_info), dict(request.cookies), int(now), now,
-                  _secure(request, cfg))
+                  _secure(request, cfg), _client(request))
         try:
             if perm is not None:
                 token = request.cookies.get(COOKIE, "")

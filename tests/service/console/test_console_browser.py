@@ -30,7 +30,6 @@ from selenium.common.exceptions import (  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
-from selenium.webdriver.support import expected_conditions  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -119,15 +118,31 @@ class Browser:
         buttons = [b for b in self.d.find_elements(By.CSS_SELECTOR, "button")
                    if button_text in b.text]
         assert buttons, f"no button {button_text!r} on {self.d.current_url}"
-        old = self.css("html")
+        self._mark()
         buttons[0].click()
-        WebDriverWait(self.d, 20).until(expected_conditions.staleness_of(old))
+        self._wait_for_next_page()
+
+    def _mark(self) -> None:
+        self.d.execute_script("window.__pkOld = true")
+
+    def _wait_for_next_page(self) -> None:
+        # A new document has no mark and is loaded. Asking about the old page's elements
+        # instead races the navigation (chromedriver may then answer "node does not belong to
+        # the document" rather than "stale element").
+        def fresh(d: WebDriver) -> bool:
+            try:
+                return bool(d.execute_script(
+                    "return !window.__pkOld && document.readyState === 'complete'"))
+            except WebDriverException:
+                return False
+
+        WebDriverWait(self.d, 20).until(fresh)
 
     def keys(self, *keys: str) -> None:
         """Type into the focused element; the last key submits, so wait for the next page."""
-        old = self.css("html")
+        self._mark()
         self.d.switch_to.active_element.send_keys(*keys)
-        WebDriverWait(self.d, 20).until(expected_conditions.staleness_of(old))
+        self._wait_for_next_page()
 
     def text(self) -> str:
         return str(self.css("body").text)

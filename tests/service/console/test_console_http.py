@@ -17,6 +17,7 @@ from service import BackgroundService, ServiceState
 from service import main as service_main
 from service._console import ROLES, AccountError, add_user, verify_password
 from service._console._store import DB_FILE
+from service._console._web import ConsoleConfig
 from sync._push import PushError
 from tests.service.console.conftest import (
     ID_OK,
@@ -128,6 +129,22 @@ def test_wrong_passwords_lock_the_account_until_the_lockout_ends(server: Console
     assert "/console/worker" in w.get("/console/").url
     audit = Web(server.url).as_role("admin").get("/console/admin/audit").text
     assert audit.count("login-failed") == 3 and "login-refused" in audit
+
+
+def test_login_attempts_from_one_address_are_throttled(tmp_path: Path, clock: Clock) -> None:
+    data = tmp_path / "svc"
+    make_service(data, int(clock.now))
+    with ConsoleServer(data, ConsoleConfig(login_burst=5, login_per_hour=1), clock) as srv:
+        w = Web(srv.url)
+        for n in range(5):  # five names, one wrong password each: no account locks
+            assert w.login(f"guess{n}", "spray password").status == 401
+        r = w.login(USERS["worker"])  # even the right password waits now
+        assert r.status == 429 and "登录尝试过多" in r.text
+        other = Web(srv.url)  # another address (as nginx reports it) is not held up
+        other.opener.addheaders = [("X-Forwarded-For", "10.1.2.3")]
+        assert other.login(USERS["worker"]).status == 200
+        clock.now += 3600
+        assert w.login(USERS["worker"]).status == 200
 
 
 def test_an_idle_session_ends(server: ConsoleServer, clock: Clock) -> None:

@@ -61,6 +61,7 @@ class TlsNginx(Nginx):
             proxy_pass http://replicas;
             proxy_http_version 1.1;  proxy_set_header Connection "";
             proxy_set_header X-Forwarded-Proto https;
+            proxy_set_header X-Forwarded-For $remote_addr;
             proxy_set_header Host $host;
             client_max_body_size 64k;
         }}
