@@ -397,7 +397,8 @@ def _redirect(path: str) -> web.Response:
 # -- login --------------------------------------------------------------------------------------
 
 
-def _cookie(resp: web.StreamResponse, ctx: Ctx, name: str, value: str, max_age: int) -> None:
+def _cookie(resp: web.StreamResponse, ctx: Ctx, name: str, value: str,
+            max_age: int | None) -> None:
     resp.set_cookie(name, value, path=PREFIX, httponly=True, samesite="Strict",
                     secure=ctx.secure, max_age=max_age)
 
@@ -448,7 +449,9 @@ def login(ctx: Ctx) -> web.Response:
     store.new_session(th, name, ctx.now)
     store.audit(name, "login", f"role {user.role}", ctx.now)
     resp = _redirect(HOME[user.role])
-    _cookie(resp, ctx, COOKIE, token, c.max_session_s)
+    # A browser-session cookie: closing the browser on a shared office computer ends it; the
+    # idle timeout and the maximum age are enforced by the server either way.
+    _cookie(resp, ctx, COOKIE, token, None)
     resp.del_cookie(LOGIN_COOKIE, path=PREFIX)
     return resp
 

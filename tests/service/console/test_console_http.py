@@ -106,6 +106,7 @@ def test_session_cookie_is_httponly_strict_and_secure_behind_tls(server: Console
     attrs = {a.strip().split("=")[0].lower(): a for a in cookie.split(";")}
     assert "httponly" in attrs and attrs["samesite"].strip().lower() == "samesite=strict"
     assert attrs["path"].strip() == "Path=/console/" and "secure" not in attrs
+    assert "max-age" not in attrs and "expires" not in attrs  # gone when the browser closes
     login_cookie = next(c for c in w.set_cookies if c.startswith("pk_login="))
     assert "HttpOnly" in login_cookie and "SameSite=Strict" in login_cookie
 
