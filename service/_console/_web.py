@@ -528,7 +528,7 @@ def resident(ctx: Ctx, note: Markup | None = None) -> web.Response:
     codes_table = el("table", el("caption", t("当前有效的码", "Current codes")),
                      el("tr", el("th", t("码编号", "Code id")), el("th", t("类型", "Kind")),
                         el("th", t("有效期至", "Valid until")), el("th", t("状态", "State"))),
-                     [el("tr", el("td", code.cti.hex()[:12]),
+                     [el("tr", el("td", el("code", code.cti.hex())),
                          el("td", t("纸质离线码", "printed") if code.printed
                             else t("手机码", "phone")),
                          el("td", _ops.cst_time(code.exp)),

@@ -350,9 +350,11 @@ def test_statuses_revocation_pending_and_publish(server: ConsoleServer, tmp_path
     r = h.post("/console/health/status", {"id18": ID_OTHER, "status": "red",
                                           "reason": f"see {ID_OK}"})
     assert r.status == 400  # a reason may not carry an ID number
-    cti = re.search(r"<td>([0-9a-f]{12})</td>", wk.get(f"/console/worker/resident/{ref}").text)
-    assert cti
-    (full,) = [c for c in _issued(server.data) if c.startswith(cti.group(1))]
+    # The worker's page shows the whole token id, which a health official revokes by.
+    shown = re.findall(r"<code>([0-9a-f]{32})</code>",
+                       wk.get(f"/console/worker/resident/{ref}").text)
+    assert shown == _issued(server.data)
+    full = shown[0]
     assert h.post("/console/health/revoke", {"token": "ab" * 16, "reason": "lost"}).status == 404
     r = h.post("/console/health/revoke", {"token": full, "reason": "card lost"})
     assert r.status == 200 and full in r.text and "card lost" in r.text
