@@ -103,8 +103,8 @@ def test_unit_verifies_and_is_sandboxed(installed: FreshRoot) -> None:
     assert s["TTYPath"] == ["/dev/tty1"] and s["User"] == ["passkiosk"]
     assert s["ExecStart"][0].startswith("/usr/bin/cage ")
     assert s["ProtectSystem"] == ["strict"] and s["NoNewPrivileges"] == ["yes"]
-    assert s["PrivateTmp"] == ["yes"] and s["ProtectHome"] == ["yes"]
-    assert s["ReadWritePaths"] == ["/var/lib/passkiosk /etc/passkiosk"]
+    assert s["PrivateTmp"] == ["yes"] and s["ProtectHome"] == ["read-only"]
+    assert s["ReadWritePaths"] == ["/var/lib/passkiosk /etc/passkiosk -/run/user"]
     security = installed.run("systemd-analyze security --offline=true --threshold=50 "
                              f"{unit}")
     assert security.returncode == 0, security.stdout[-3000:] + security.stderr
