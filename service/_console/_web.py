@@ -265,6 +265,9 @@ a:focus, button:focus, input:focus, select:focus, textarea:focus {
 label { display: block; font-weight: bold; margin-top: 0.6rem; }
 input, select, textarea { font-size: 1rem; padding: 0.35rem; border: 2px solid #4a4a4a;
   border-radius: 4px; min-width: 16rem; color: #1a1a1a; background: #ffffff; }
+input[type="checkbox"] { min-width: 0; width: 1.4rem; height: 1.4rem; vertical-align: middle;
+  margin: 0 0.4rem 0 0; }
+td label { display: inline; margin: 0; }
 button { font-size: 1rem; padding: 0.45rem 1rem; margin-top: 0.6rem; background: #0b5cad;
   color: #ffffff; border: 0; border-radius: 4px; cursor: pointer; }
 button .en { color: #ffffff; }

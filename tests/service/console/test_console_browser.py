@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 
 import pytest
 
+import codes
 from service import BackgroundService, ServiceState
 from tests.service.console.conftest import ID_OK, ID_OTHER, PASSWORD, USERS, make_service
 from tests.service.console.kit import Kiosk, pdf_tokens, verify
@@ -283,7 +285,30 @@ def test_worker_by_keyboard_alone(browser: Browser, live: tuple[str, Path],
 
     b.go("/console/worker/renewals")
     assert "两天内没有到期的纸质码" in b.text()
+    b.page("worker-renewals-empty")
+
+    # A resident whose printed card (from 5½ days ago) runs out in 12 hours, with consent.
+    b.go("/console/worker")
+    b.fill({"id18": ID_OTHER, "name": "李四"})
+    b.submit("查询")
+    b.fill({"proxy_name": "社区王姐", "relation": "worker"})
+    b.submit("登记授权代办")
+    now = int(time.time())
+    with ServiceState(live[1]) as st:
+        st.record_issued(cti=os.urandom(16), sh=codes.subject_hash(ID_OTHER), kind=1, status=0,
+                         proxy=True, iat=now - 132 * 3600, exp=now + 12 * 3600)
+    b.go("/console/worker/renewals")
+    assert "李*" in b.text() and "440106********1235" in b.text()
+    assert b.css('input[type="checkbox"]').is_selected()
     b.page("worker-renewals")
+    b.submit("一键批量打印")
+    assert "已签发1张卡片" in b.text()
+    (renewed,) = pdf_tokens(b.fetch(b.css("#print-link").get_attribute("href")),
+                            tmp_path / "renewed")
+    assert verify(live[1], renewed, tmp_path)["outcome"] == "pass"
+    b.go("/console/worker/renewals")
+    assert "两天内没有到期的纸质码" in b.text()  # renewed: off the list
+
     b.go("/console/health")  # not a worker's page
     assert "您的角色无权进行此操作" in b.text()
     b.page("forbidden")
