@@ -98,8 +98,8 @@ def setup(args: argparse.Namespace) -> int:
                            "revocation_version": state.revocation_version,
                            "trust_keys": state.trust_keys}
     print(json.dumps(out, ensure_ascii=False))
-    print(f"next, on the service: passkiosk service enroll-kiosk --label "
-          f"{args.site}/{args.gate} {key.public_text}", file=sys.stderr)
+    print(f"next, on the service: passkiosk service enroll-kiosk --data <service data> "
+          f"--label '{args.site}/{args.gate}' {key.public_text}", file=sys.stderr)
     return 0 if out["pull"]["ok"] else 1
 
 
