@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -118,3 +119,15 @@ def test_setup_keeps_its_work_when_the_service_is_down(
                       stdin="9753\n")
     assert again.returncode == 0, again.stderr
     assert out_json(again)["device_key"] == key  # the same kiosk, not a new identity
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to own a folder for another user")
+def test_root_does_not_fill_the_kiosk_users_folder(tmp_path: Path) -> None:
+    (tmp_path / "root.json").write_text("{}")
+    (tmp_path / "kiosk").mkdir()
+    os.chown(tmp_path / "kiosk", 65534, 65534)  # the kiosk user's folder, not root's
+    p = passkiosk(*setup_args(tmp_path, "http://127.0.0.1:9", "--root",
+                              str(tmp_path / "root.json")), stdin="1234\n")
+    assert p.returncode == 2
+    assert "belongs to uid 65534, not root: run setup as that user" in p.stderr
+    assert list((tmp_path / "kiosk").iterdir()) == []
