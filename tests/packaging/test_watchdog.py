@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from kiosk._watchdog import Notifier, watchdog_interval_ms
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -66,3 +70,25 @@ def test_a_gone_manager_is_logged_not_raised(tmp_path: Path,
 def test_watchdog_interval_is_half_the_timeout(env: dict[str, str], expected: int | None
                                                ) -> None:
     assert watchdog_interval_ms(env) == expected
+
+
+def test_passkiosk_run_says_ready_and_pings(tmp_path: Path,
+                                            listener: tuple[socket.socket, str]) -> None:
+    """``passkiosk run`` (offscreen) notifies once its window is up, then pings at half of
+    WATCHDOG_USEC from the GUI thread, as the systemd unit expects."""
+    sock, path = listener
+    env = {k: v for k, v in os.environ.items() if k not in ("NOTIFY_SOCKET", "WATCHDOG_PID")}
+    env.update(QT_QPA_PLATFORM="offscreen", NOTIFY_SOCKET=path, WATCHDOG_USEC="400000")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kiosk.cli", "run", "--data", str(tmp_path / "data"),
+         "--config", str(tmp_path / "config.toml"), "--no-pcsc", "--lang", "en"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        sock.settimeout(60)  # a cold start on a shared machine
+        assert sock.recv(256) == b"READY=1"
+        sock.settimeout(5)
+        assert [sock.recv(256) for _ in range(3)] == [b"WATCHDOG=1"] * 3
+        assert proc.poll() is None
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
