@@ -28,6 +28,7 @@ APT_PACKAGES=(
   postgresql nginx
   espeak-ng pulseaudio pulseaudio-utils
   chromium chromium-driver  # the web console's browser tests (Selenium; no browser download)
+  x11-utils  # xwininfo: the full-screen test reads the kiosk's window from a bare X server
   make debootstrap cage xwayland grim  # `make bundle`/`make deb`; a fresh Debian 12 root the .deb test installs into; the kiosk's cage session (cage needs Xwayland) and its screenshot
 )
 
