@@ -132,6 +132,18 @@ def test_the_installed_bundle_needs_no_python(installed: FreshRoot, tmp_path: Pa
     assert '"outcome": "pass"' in out
 
 
+def test_every_bundled_library_finds_its_dependencies(installed: FreshRoot) -> None:
+    """What the bundle does not carry, the package's Depends must bring (ldd on every shared
+    library, the way the bundle's loader searches: its own folders first)."""
+    out = ok(installed, r"""
+        cd /opt/passkiosk/_internal
+        export LD_LIBRARY_PATH=$PWD:$PWD/PySide6/Qt/lib
+        find . -name '*.so*' -type f | while read -r lib; do
+            ldd "$lib" 2>/dev/null | grep 'not found' | sed "s|^|$lib: |"
+        done""")
+    assert out.strip() == "", out[-3000:]
+
+
 def test_kiosk_starts_under_cage_and_paints_the_idle_screen(installed: FreshRoot,
                                                            tmp_path: Path) -> None:
     # pcscd from the package's Depends, as pcscd.socket would start it.
