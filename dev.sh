@@ -33,6 +33,12 @@ APT_PACKAGES=(
 )
 
 install_system() {
+  # Services run as their own users (PostgreSQL in the tests, apt's downloads, the kiosk's user):
+  # a root folder only root may enter, as some minimal images ship it, stops them all.
+  if [ $(( 0$(stat -c %a /) & 05 )) -ne 5 ]; then
+    echo "==> chmod a+rx / (was $(stat -c %a /): other users could not reach any file)"
+    chmod a+rx /
+  fi
   local missing=()
   for p in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
