@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, QEvent, QLocale, QSize, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetrics, QResizeEvent
-from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QSizePolicy, QWidget
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kiosk import _style
 from kiosk._marks import QT_TRANSLATE_NOOP
@@ -165,3 +173,17 @@ class Keypad(QWidget):
                    and QFontMetrics(face).horizontalAdvance(button.text()) > room):
                 face.setPixelSize(face.pixelSize() - 2)
             button.setFont(face)
+
+
+def keypad_page(page: QWidget, left: list[tuple[QWidget, int]], keypad: Keypad) -> None:
+    """Lay a keypad screen out: its words and buttons in a column on the left (each with its
+    stretch), the keypad on the right, the same way on every keypad screen."""
+    column = QVBoxLayout()
+    column.setSpacing(12)
+    for widget, stretch in left:
+        column.addWidget(widget, stretch)
+    layout = QHBoxLayout(page)
+    layout.setContentsMargins(48, 32, 48, 32)
+    layout.setSpacing(48)
+    layout.addLayout(column, 3)
+    layout.addWidget(keypad, 2)

@@ -17,9 +17,19 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
-from kiosk._keypad import CLEAR, DELETE, Keypad, font, page_style, scaled, set_tone, touch_button
+from kiosk._keypad import (
+    CLEAR,
+    DELETE,
+    Keypad,
+    font,
+    keypad_page,
+    page_style,
+    scaled,
+    set_tone,
+    touch_button,
+)
 from kiosk._marks import QT_TRANSLATE_NOOP
 from kiosk._pin import (
     CHECKING,
@@ -81,19 +91,8 @@ class PinPage(QWidget):
         self.cancel = touch_button("cancel", self)
         self.keypad = Keypad(self, with_x=False)
 
-        left = QVBoxLayout()
-        left.setSpacing(12)
-        left.addWidget(self.title)
-        left.addWidget(self.title_english)
-        left.addWidget(self.dots, 2)
-        left.addWidget(self.message, 2)
-        left.addWidget(self.ok, 1)
-        left.addWidget(self.cancel, 1)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(48, 32, 48, 32)
-        layout.setSpacing(48)
-        layout.addLayout(left, 3)
-        layout.addWidget(self.keypad, 2)
+        keypad_page(self, [(self.title, 0), (self.title_english, 0), (self.dots, 2),
+                           (self.message, 2), (self.ok, 1), (self.cancel, 1)], self.keypad)
 
         self.keypad.keyPressed.connect(self._key)
         self.ok.clicked.connect(self._ok)

@@ -30,6 +30,7 @@ from kiosk._keypad import (
     DELETE,
     Keypad,
     font,
+    keypad_page,
     page_style,
     scaled,
     set_tone,
@@ -157,18 +158,8 @@ class ProxyLookupPage(QWidget):
         self.cancel = touch_button("cancel", self)
         self.keypad = Keypad(self, with_x=True)
 
-        left = QVBoxLayout()
-        left.setSpacing(12)
-        left.addWidget(self.title)
-        left.addWidget(self.title_english)
-        left.addWidget(self.helper)
-        left.addWidget(self.steps, 1)
-        left.addWidget(self.cancel)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(48, 32, 48, 32)
-        layout.setSpacing(48)
-        layout.addLayout(left, 3)
-        layout.addWidget(self.keypad, 2)
+        keypad_page(self, [(self.title, 0), (self.title_english, 0), (self.helper, 0),
+                           (self.steps, 1), (self.cancel, 0)], self.keypad)
 
         self.keypad.keyPressed.connect(self._key)
         self.staff_pin.clicked.connect(self._staff_pin)
