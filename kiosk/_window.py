@@ -351,9 +351,10 @@ class StatusStrip(QFrame):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(24, 4, 24, 4)
         layout.setSpacing(24)
-        for w in (self.site, self.freshness, self.readers):
+        # The site's name tends to be the longest entry: it gets the larger share.
+        for w, share in ((self.site, 4), (self.freshness, 3), (self.readers, 3)):
             w.setFont(font(S.PUBLIC_TEXT_PX))
-            layout.addWidget(w, 1)
+            layout.addWidget(w, share)
         self._fresh: tuple[Phrase, bool] | None = None
 
     def set_language(self, language: str, translate: Translate) -> None:
