@@ -187,3 +187,25 @@ def keypad_page(page: QWidget, left: list[tuple[QWidget, int]], keypad: Keypad) 
     layout.setSpacing(48)
     layout.addLayout(column, 3)
     layout.addWidget(keypad, 2)
+
+
+class KeypadPage(QWidget):
+    """A public keypad screen: it re-reads its words when the language changes (the font family
+    follows the language too) and scales its type with the screen height. Subclasses say what
+    their words are (``_refresh``) and how large (``_fit``)."""
+
+    def _refresh(self) -> None:
+        raise NotImplementedError
+
+    def _fit(self, height: int) -> None:
+        raise NotImplementedError
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self._refresh()
+            self._fit(self.height())
+        super().changeEvent(event)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self._fit(event.size().height())
+        super().resizeEvent(event)

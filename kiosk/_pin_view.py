@@ -15,14 +15,14 @@ import threading
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QWidget
 
 from kiosk._keypad import (
     CLEAR,
     DELETE,
     Keypad,
+    KeypadPage,
     font,
     keypad_page,
     page_style,
@@ -56,7 +56,7 @@ def tr(source: str, arg: str | None = None) -> str:
     return text if arg is None else text.replace("%1", arg)
 
 
-class PinPage(QWidget):
+class PinPage(KeypadPage):
     """Dots, a message line, a keypad, OK and Cancel. ``pinEntered`` carries the digits once
     (the page forgets them at once and waits for ``show_wrong``, ``show_locked`` or ``reset``)."""
 
@@ -200,16 +200,6 @@ class PinPage(QWidget):
         # While locked or checking, keys are ignored rather than disabled: a greyed key would
         # fall below 7:1, and the message line already says why nothing happens.
         self.ok.setVisible(len(self._digits) >= MIN_PIN and not self._checking)
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self._refresh()
-            self._fit(self.height())  # the font family follows the language
-        super().changeEvent(event)
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        self._fit(event.size().height())
-        super().resizeEvent(event)
 
     def _fit(self, h: int) -> None:
         self.title.setFont(font(scaled(h, 0.055), bold=True))

@@ -14,8 +14,7 @@ import math
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -29,6 +28,7 @@ from kiosk._keypad import (
     CLEAR,
     DELETE,
     Keypad,
+    KeypadPage,
     font,
     keypad_page,
     page_style,
@@ -82,7 +82,7 @@ def _label(name: str, parent: QWidget, wrap: bool = True) -> QLabel:
     return label
 
 
-class ProxyLookupPage(QWidget):
+class ProxyLookupPage(KeypadPage):
     """Steps IDENTIFY → KEYPAD → CONFIRM (→ RATE_LIMITED → CONFIRM), with Cancel on each."""
 
     lookupRequested = Signal(str)
@@ -293,16 +293,6 @@ class ProxyLookupPage(QWidget):
         self.next.setVisible(problem is None)
         left = max(0.0, self._wait_until - time.monotonic())
         self.rate_limited.setText(tr(RATE_LIMITED, str(math.ceil(left))))
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self._refresh()
-            self._fit(self.height())  # the font family follows the language
-        super().changeEvent(event)
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        self._fit(event.size().height())
-        super().resizeEvent(event)
 
     def _fit(self, h: int) -> None:
         self.title.setFont(font(scaled(h, 0.055), bold=True))

@@ -16,7 +16,7 @@ from kiosk._keypad import CLEAR, DELETE
 from kiosk._pin import MAX_TRIES, MemoryLockState, PinGuard, PinResult, PinStatus, StoreLockState
 from kiosk._pin_view import PinChecker, PinPage
 from sync import SiteConfig, Store
-from tests.kiosk.touch_measure import problems
+from tests.kiosk.touch_measure import problems_per_step
 
 PIN = "246810"
 
@@ -186,12 +186,6 @@ def walk(page: PinPage) -> Iterator[str]:
 def test_sizes_and_contrast_at_both_screens(
     qtbot: QtBot, page: PinPage, size: tuple[int, int], lang: str
 ) -> None:
-    install_language(app(), lang)
-    try:
-        page.resize(*size)
-        qtbot.waitUntil(lambda: page.size().width() == size[0], timeout=2000)
-        found = {step: problems(page) for step in walk(page)}
-    finally:
-        install_language(app(), "en")
+    found = problems_per_step(qtbot, page, size, lang, walk)
     assert found == {step: [] for step in found}
     assert len(found) == 4

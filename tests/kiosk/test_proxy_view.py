@@ -14,7 +14,7 @@ from codes import id18_check_char
 from kiosk._app import install_language
 from kiosk._keypad import CLEAR, DELETE, Keypad
 from kiosk._proxy_view import ProxyLookupPage, ProxyStep
-from tests.kiosk.touch_measure import problems
+from tests.kiosk.touch_measure import problems, problems_per_step
 
 NOW = 1790042550.0  # 2026-09-22 in China
 BODY = "44010219900307123"
@@ -238,13 +238,7 @@ def walk(page: ProxyLookupPage) -> Iterator[str]:
 def test_sizes_and_contrast_at_both_screens(
     qtbot: QtBot, page: ProxyLookupPage, size: tuple[int, int], lang: str
 ) -> None:
-    install_language(app(), lang)
-    try:
-        page.resize(*size)
-        qtbot.waitUntil(lambda: page.size().width() == size[0], timeout=2000)
-        found = {step: problems(page) for step in walk(page)}
-    finally:
-        install_language(app(), "en")
+    found = problems_per_step(qtbot, page, size, lang, walk)
     assert found == {step: [] for step in found}
     assert len(found) == 6
 

@@ -4,11 +4,18 @@ kiosk._style's pairs and at least 7:1. Label backgrounds are read from the rende
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from typing import TypeVar
+
 from PySide6.QtCore import QPoint
 from PySide6.QtGui import QFontInfo, QPalette
-from PySide6.QtWidgets import QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QWidget
+from pytestqt.qtbot import QtBot
 
 from kiosk import _style
+from kiosk._app import install_language
+
+P = TypeVar("P", bound=QWidget)
 
 BORDER = 3  # px, the buttons' border in kiosk._keypad.page_style
 STYLE_PAIRS = {(fg.lower(), bg.lower()) for _, fg, bg in _style.pairs()}
@@ -45,3 +52,18 @@ def problems(page: QWidget, min_text_px: int = _style.PUBLIC_TEXT_PX) -> list[st
         elif _style.contrast(fg, bg) < _style.MIN_CONTRAST:
             out.append(f"{name}: contrast {_style.contrast(fg, bg):.2f} < 7")
     return out
+
+
+def problems_per_step(qtbot: QtBot, page: P, size: tuple[int, int], language: str,
+                      steps: Callable[[P], Iterator[str]]) -> dict[str, list[str]]:
+    """Show ``page`` at ``size`` in ``language`` and measure it at every step ``steps`` walks it
+    through (the app's language is English again afterwards)."""
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    install_language(app, language)
+    try:
+        page.resize(*size)
+        qtbot.waitUntil(lambda: page.size().width() == size[0], timeout=2000)
+        return {step: problems(page) for step in steps(page)}
+    finally:
+        install_language(app, "en")
