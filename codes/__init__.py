@@ -5,7 +5,15 @@ The one exception is ``write_atomic``/``atomic_file``/``install_atomic`` (``code
 crash-safe file replace both sides share; verification never imports it. The formats the kiosk
 and the service exchange are in ``codes.wire``; building revocation indexes and applying deltas
 to them (numpy, never needed to verify) in ``codes.indexing``.
+
+The issuing side (``issue_pk1``, ``kid_for_public_key``) is loaded on first use: verifying never
+needs it, and a one-shot ``passkiosk verify`` should not pay for it.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
 
 from codes._atomic import atomic_file, install_atomic, remove_stale_temps, write_atomic
 from codes._base45 import base45_decode, base45_encode
@@ -19,7 +27,6 @@ from codes._idnum import (
     mask_name,
     normalize_id18,
 )
-from codes._issue import issue_pk1, kid_for_public_key
 from codes._lookup import lookup_card, lookup_id, lookup_subject_hash
 from codes._rev import (
     HEADER_SIZE,
@@ -38,6 +45,20 @@ from codes._timetext import parse_time
 from codes._trust import TrustedCert, TrustedKey, TrustStore, parse_trust_list
 from codes._verdict import REASONS, Kind, Outcome, Verdict
 from codes._verify import verify
+
+if TYPE_CHECKING:
+    from codes._issue import issue_pk1, kid_for_public_key
+
+_LAZY = {"issue_pk1": "codes._issue", "kid_for_public_key": "codes._issue"}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'codes' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups find it without this hook
+    return value
 
 __all__ = [
     "HEADER_SIZE",

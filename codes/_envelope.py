@@ -7,6 +7,7 @@ import zlib
 from codes._base45 import base45_decode
 from codes._errors import TokenError
 
+HC1_PREFIX = "HC1:"  # spec §1: the one prefix that is not PK1's
 MAX_INFLATED = 4096  # spec §1: more output than this is too_large
 # Our own cap on the text itself (the spec has none): a QR code holds at most 4,296 characters,
 # so a million is generous, and it bounds the work Base45 does before zlib's cap applies.

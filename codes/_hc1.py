@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
+from codes._envelope import HC1_PREFIX as PREFIX
 from codes._envelope import unwrap
 from codes._errors import TokenError
 from codes._idnum import mask_name
@@ -25,7 +26,6 @@ from codes._pk1 import sig_structure
 from codes._trust import TrustedCert, TrustStore
 from codes._verdict import Outcome, Verdict
 
-PREFIX = "HC1:"
 ALG_ES256, ALG_PS256 = -7, -37
 TAG_CWT, TAG_SIGN1 = 61, 18
 CLAIM_ISS, CLAIM_EXP, CLAIM_HCERT = 1, 4, -260

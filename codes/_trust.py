@@ -15,13 +15,15 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.serialization import Encoding, load_der_public_key
 
 from codes._errors import TokenError
+
+if TYPE_CHECKING:
+    from cryptography import x509
 
 MAX_TRUST_LIST_BYTES = 8 * 1024 * 1024  # a province has tens of keys; 8 MiB is generous
 MAX_CERT_BYTES = 64 * 1024
@@ -82,6 +84,9 @@ class TrustedCert:
 
 
 def _load_certificate(data: bytes) -> x509.Certificate:
+    # X.509 is parsed only for HC1 signing certificates (§7): a PK1-only process never loads it.
+    from cryptography import x509
+
     if len(data) > MAX_CERT_BYTES:
         raise TokenError(
             "unusable_certificate",
@@ -119,6 +124,8 @@ class TrustStore:
             self._by_kid.setdefault(k.kid, []).append(i)
         certs: list[TrustedCert] = []
         for c in certificates:
+            from cryptography import x509  # only a store with certificates needs X.509
+
             cert = c if isinstance(c, x509.Certificate) else _load_certificate(c)
             der = cert.public_bytes(Encoding.DER)
             certs.append(TrustedCert(hashlib.sha256(der).digest()[:8], cert))

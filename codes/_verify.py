@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from codes._envelope import HC1_PREFIX
 from codes._errors import DeviceError, TokenError
-from codes._hc1 import PREFIX as HC1_PREFIX
-from codes._hc1 import verify_hc1
 from codes._pk1 import PREFIX as PK1_PREFIX
 from codes._pk1 import verify_pk1
 from codes._rev import EMPTY_REVOCATION, RevocationView
@@ -25,6 +24,9 @@ def verify(text: str, trust: TrustStore, revocation: RevocationView | None, now:
     fmt = "HC1" if text.startswith(HC1_PREFIX) else "PK1"
     try:
         if text.startswith(HC1_PREFIX):
+            # HC1 needs X.509 and cbor2 (§7): a process that only sees PK1 never loads them.
+            from codes._hc1 import verify_hc1
+
             return verify_hc1(text, trust, now)
         if not text.startswith(PK1_PREFIX):
             raise TokenError("wrong_prefix", f"expected 'PK1:' or 'HC1:', got {text[:4]!r}")

@@ -1,16 +1,13 @@
 """kiosk: the PySide6 gate app — thin Qt views over the pure gate state machine.
 
-The gate machine (``GateMachine`` and its states) is pure Python and imported eagerly. Everything
-that needs Qt is exported lazily, so ``passkiosk verify`` (which imports ``kiosk.cli``) never
-loads Qt.
+Every name is exported lazily: ``passkiosk verify`` (which imports ``kiosk.cli``, and so this
+package) loads neither Qt nor the gate state machine, which it does not use.
 """
 
 from __future__ import annotations
 
 import importlib
 from typing import TYPE_CHECKING
-
-from kiosk._gate import GateMachine, GateState, GateTimings, Phase, Presentation
 
 if TYPE_CHECKING:
     from kiosk._bridge import ReaderBridge
@@ -24,6 +21,7 @@ if TYPE_CHECKING:
         save_config,
     )
     from kiosk._controller import KioskController, Verifier
+    from kiosk._gate import GateMachine, GateState, GateTimings, Phase, Presentation
     from kiosk._keypad import Keypad
     from kiosk._panel import StaffPanel
     from kiosk._panel_model import ListInfo, PanelStatus, export_today_counts
@@ -39,6 +37,11 @@ if TYPE_CHECKING:
     from kiosk._window import KioskWindow
 
 _LAZY = {
+    "GateMachine": "kiosk._gate",
+    "GateState": "kiosk._gate",
+    "GateTimings": "kiosk._gate",
+    "Phase": "kiosk._gate",
+    "Presentation": "kiosk._gate",
     "ConfigError": "kiosk._config",
     "KioskConfig": "kiosk._config",
     "ListInfo": "kiosk._panel_model",
