@@ -7,8 +7,9 @@ decoder returned a wrong payload.
 ``FrameDecoder`` beats both within a per-frame time budget: zxing-cpp on the whole frame first
 (most frames end there in ~2 ms), then, only when that found nothing, a cascade on the likely
 code region (from zxing's own failed detections, else a texture search): scale-up, local
-contrast normalisation (CLAHE), sharpening, adaptive threshold, denoising, motion deblurring
-(Wiener deconvolution along the direction the structure tensor finds), pyzbar. A quick
+contrast normalisation (CLAHE), sharpening, adaptive threshold, denoising, defocus deblurring
+(Wiener deconvolution with a Gaussian point spread function), motion deblurring (Wiener
+deconvolution along the direction the structure tensor finds), pyzbar. A quick
 diagnosis (sensor noise level, motion coherence) picks the order; within it stages are ordered
 by what they recovered per millisecond in bench/bench_qr.py, and a stage is skipped when its
 running cost estimate would overrun the budget.
@@ -65,6 +66,7 @@ _MOTION: Final = 0.25
 # Deconvolution works on regions of at most this side (cost), with this noise-to-signal ratio.
 _DEBLUR_SIDE: Final = 420
 _WIENER_NSR: Final = 0.02
+_DEFOCUS_NSR: Final = 0.003
 _MAX_ROIS: Final = 2
 
 
@@ -275,6 +277,14 @@ class FrameDecoder:
                 d = deblurs[i] = _Deblur(crops[i])
             return _zx_ok(_upscale(d.run(length), 900))
 
+        def defocus(i: int, sigma: float) -> tuple[str, ...]:
+            d = deblurs.get(i)
+            if d is None:
+                d = deblurs[i] = _Deblur(crops[i])
+            return _zx_ok(_upscale(d.defocus(sigma), 900))
+
+        # Defocus of about half a module is where unsharp masking stops recovering a code.
+        focus_mid: Stage = ("roi-defocus", lambda i: defocus(i, 0.5))
         # Motion blur lengths in modules (the corpus has 0.9-2.2); most reads come at 2, then 1.5.
         deblur_mid: Stage = ("roi-deblur", lambda i: deblur(i, 1.5))
         deblur_long: Stage = ("roi-deblur-long", lambda i: deblur(i, 2.0))
@@ -289,7 +299,7 @@ class FrameDecoder:
         elif _motion(crops[0])[0] > _MOTION:
             stages = [deblur_long, deblur_mid, deblur_short, scale, sharpen, adaptive]
         else:
-            stages = [sharpen, scale, adaptive, sharpen_fine, contrast, denoise]
+            stages = [sharpen, focus_mid, scale, adaptive, sharpen_fine, contrast, denoise]
         if self._use_pyzbar:
             stages.append(zbar)
         # The first region (zxing's own failed detection, else the best texture) gets every
@@ -607,6 +617,22 @@ class _Deblur:
         # Module size: the region is the code plus margins, ~105 modules for versions 10-15.
         self._module = max(h, w) / 105.0
 
+    def defocus(self, sigma_modules: float) -> GrayImage:
+        """Wiener deconvolution with a Gaussian point spread function of sigma_modules.
+
+        A defocused lens spreads each point into a disc that optics and the sensor round into
+        about a Gaussian; its transfer function exp(-2 pi^2 sigma^2 f^2) is real and known in
+        closed form, so no kernel transform is needed. Defocus keeps the phase, so a lower
+        noise-to-signal ratio than for motion blur is safe.
+        """
+        H, W = self._spectrum.shape[:2]
+        sigma = max(0.5, sigma_modules * self._module)
+        fy = np.fft.fftfreq(H).astype(np.float32)
+        fx = np.fft.fftfreq(W).astype(np.float32)
+        k = np.exp(-2.0 * math.pi**2 * sigma**2 * (fy[:, None] ** 2 + fx[None, :] ** 2))
+        gain = (k / (k * k + _DEFOCUS_NSR)).astype(np.float32)
+        return self._inverse(np.dstack([gain, np.zeros_like(gain)]))
+
     def run(self, length_modules: float) -> GrayImage:
         H, W = self._spectrum.shape[:2]
         length = max(2.0, length_modules * self._module)
@@ -619,7 +645,9 @@ class _Deblur:
         k = cv2.dft(kernel, flags=cv2.DFT_COMPLEX_OUTPUT)
         kr, ki = k[..., 0], k[..., 1]
         den = kr * kr + ki * ki + _WIENER_NSR
-        wiener = np.dstack([kr / den, -ki / den])  # conj(K) / (|K|^2 + NSR)
+        return self._inverse(np.dstack([kr / den, -ki / den]))  # conj(K) / (|K|^2 + NSR)
+
+    def _inverse(self, wiener: npt.NDArray[np.float32]) -> GrayImage:
         out = cv2.idft(
             cv2.mulSpectrums(self._spectrum, wiener, 0),
             flags=cv2.DFT_SCALE | cv2.DFT_REAL_OUTPUT,

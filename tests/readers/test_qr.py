@@ -83,6 +83,7 @@ def test_bgr_bgra_gray_inputs_and_bad_arrays() -> None:
 # the named cascade stage reads it (bench/bench_qr.py measures the full corpus).
 CASCADE_CASES = [
     ("blur", 11, "roi-sharpen"),
+    ("blur", 10, "roi-defocus"),
     ("motion_blur", 7, "roi-deblur-long"),
     ("motion_blur", 13, "roi-deblur"),
     ("glare", 4, "roi-adaptive"),
