@@ -17,20 +17,22 @@ from collections.abc import Callable, Sequence
 
 from codes import DeviceError, TokenError
 from kiosk.cli._errors import UsageError
-from kiosk.cli._parsers import register_all
+from kiosk.cli._parsers import COMMANDS, register_all
 
 Handler = Callable[[argparse.Namespace], int]
 
 __all__ = ["UsageError", "build_parser", "main"]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line, or with ``only`` just that subcommand (what ``main`` parses
+    with when the first argument names one; its help and errors read the same)."""
     parser = argparse.ArgumentParser(
         prog="passkiosk",
         description="Offline-first gate kiosk for health/pass codes and resident ID cards.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    register_all(sub)
+    register_all(sub, only)
     return parser
 
 
@@ -59,7 +61,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                   file=sys.stderr)
             return 2
         return service(args_list[1:], "passkiosk service")
-    args = build_parser().parse_args(args_list)
+    first = args_list[0] if args_list else None
+    args = build_parser(first if first in COMMANDS else None).parse_args(args_list)
     try:
         return _handler(args.run)(args)
     except KeyboardInterrupt:

@@ -7,6 +7,7 @@ that module, which imports what it needs at its top.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,14 +19,15 @@ if TYPE_CHECKING:  # argparse's class is generic only to the type checker
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
 
-def register_all(sub: Subparsers) -> None:
-    _register_app(sub)
-    _register_verify(sub)
-    _register_lookup(sub)
-    _register_card(sub)
-    _register_decode(sub)
-    _register_sync(sub)
-    _register_setup(sub)
+def register_all(sub: Subparsers, only: str | None = None) -> None:
+    """Every subcommand, or just ``only`` when it names one: a one-shot command then does not
+    pay for building the other commands' options (argparse looks up a translation per help)."""
+    for name, register in _COMMANDS.items():
+        if only is None or only == name:
+            register(sub)
+
+
+def _register_service(sub: Subparsers) -> None:
     # Listed for --help; main() hands the arguments to the service's own parser.
     sub.add_parser("service", help="the provincial service and its admin commands "
                                    "(when installed beside the kiosk)", add_help=False)
@@ -39,7 +41,7 @@ def parse_now(text: str) -> int:
         raise argparse.ArgumentTypeError(str(e)) from None
 
 
-def _register_app(sub: Subparsers) -> None:
+def _register_demo(sub: Subparsers) -> None:
     p = sub.add_parser(
         "demo",
         help="run the kiosk on demo data with simulated readers (on-screen buttons)",
@@ -52,6 +54,8 @@ def _register_app(sub: Subparsers) -> None:
     _add_screen_options(p)
     p.set_defaults(run="kiosk.cli._app:demo")
 
+
+def _register_run(sub: Subparsers) -> None:
     r = sub.add_parser(
         "run",
         help="run the gate kiosk on a data folder with real readers",
@@ -250,3 +254,18 @@ def _register_setup(sub: Subparsers) -> None:
     s.add_argument("--scanner", metavar="PORT", help="serial scanner-gun port")
     s.add_argument("--timeout", type=int, default=10, metavar="S", help="network timeout")
     s.set_defaults(run="kiosk.cli._setup:setup")
+
+
+# In --help order.
+_COMMANDS: dict[str, Callable[[Subparsers], None]] = {
+    "demo": _register_demo,
+    "run": _register_run,
+    "verify": _register_verify,
+    "lookup": _register_lookup,
+    "card": _register_card,
+    "decode": _register_decode,
+    "sync": _register_sync,
+    "setup": _register_setup,
+    "service": _register_service,
+}
+COMMANDS = frozenset(_COMMANDS)
