@@ -1,0 +1,384 @@
+"""Re-drawing a QR code whose finder pattern is lost: the grid from what is left of the symbol.
+
+A specular highlight on a card or a thumb over a corner can wipe out one of the three finder
+patterns; zxing-cpp (like every finder-based detector) then does not see a code at all, although
+most modules are still there at low contrast (ISO/IEC 18004 §6.3.3: the finders only locate the
+symbol). Here the grid is rebuilt from two finder patterns and the alignment patterns (§6.3.6):
+
+1. finder candidates: contours of a locally thresholded picture that nest a dark ring, a light
+   ring and a dark centre (the 7-5-3 module squares of §6.3.3);
+2. for every pair of candidates and every role they could have (two corners of one edge, or the
+   two ends of the diagonal) and every version whose size fits their distance, an affine map
+   from module to picture coordinates, which each alignment pattern found near where it is
+   predicted turns into a homography (the code may be seen at an angle);
+3. the hypotheses are ranked by how well the timing patterns (§6.3.5) appear under their grid;
+   the best are sampled (module centre against the mean of its neighbourhood, so a washed-out
+   area keeps what contrast it has), the function patterns are drawn in exactly, and the clean
+   symbol goes to the decoder that is passed in.
+
+Nothing is trusted here: the re-drawn symbol is a picture, and only what the decoder reads from
+it after its Reed-Solomon checks (format information BCH, codeword RS) counts.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Final
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+GrayImage = npt.NDArray[np.uint8]
+F64 = npt.NDArray[np.float64]
+
+# Versions tried: PK1 tokens are 200-4,096 characters (PK1 spec §1), versions 7 and up; 40 is the
+# largest QR version (§6.4.1).
+_MIN_VERSION: Final = 2
+_MAX_VERSION: Final = 40
+# At most this many finder candidates (the best by shape) and grid hypotheses decoded per region.
+_MAX_FINDERS: Final = 6
+_MAX_DECODES: Final = 3
+# An alignment pattern is accepted where its 5x5 module picture correlates at least this well
+# with the ideal one (random data modules nearby stay well below it).
+_ALIGN_MIN_NCC: Final = 0.7
+# Module size in pixels of the re-drawn symbol.
+_DRAW_PX: Final = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Finder:
+    """A finder pattern candidate: centre, module size and the four corners of its light ring
+    (the 5x5 module square inside the dark ring), in picture pixels."""
+
+    centre: tuple[float, float]
+    module: float
+    ring: F64  # 4 x 2
+
+
+def alignment_positions(version: int) -> list[int]:
+    """Row/column coordinates of the alignment pattern centres of a version (§6.3.6, Annex E)."""
+    if version == 1:
+        return []
+    count = version // 7 + 2
+    size = 17 + 4 * version
+    step = 26 if version == 32 else (version * 4 + count * 2 + 1) // (count * 2 - 2) * 2
+    rest = [size - 7 - i * step for i in range(count - 1)]
+    return [6, *reversed(rest)]
+
+
+def alignment_centres(version: int) -> list[tuple[int, int]]:
+    """(row, column) of every alignment pattern of a version: all pairs of the positions but the
+    three that would overlap a finder pattern (§6.3.6)."""
+    pos = alignment_positions(version)
+    if not pos:
+        return []
+    first, last = pos[0], pos[-1]
+    corners = {(first, first), (first, last), (last, first)}
+    return [(r, c) for r, c in itertools.product(pos, pos) if (r, c) not in corners]
+
+
+def function_pattern(version: int) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """(mask, dark) of the function patterns of a version: finders with separators, timing
+    patterns, alignment patterns and the dark module (§6.3). Format and version information are
+    not included: they carry data and are read from the picture."""
+    n = 17 + 4 * version
+    mask = np.zeros((n, n), bool)
+    dark = np.zeros((n, n), bool)
+    finder = np.ones((7, 7), bool)
+    finder[1:6, 1:6] = False
+    finder[2:5, 2:5] = True
+    for r, c in ((0, 0), (0, n - 7), (n - 7, 0)):
+        dark[r : r + 7, c : c + 7] = finder
+        mask[max(0, r - 1) : r + 8, max(0, c - 1) : c + 8] = True
+    mask[6, :] = True
+    mask[:, 6] = True
+    timing = np.arange(n) % 2 == 0
+    dark[6, 8 : n - 8] = timing[8 : n - 8]
+    dark[8 : n - 8, 6] = timing[8 : n - 8]
+    align = np.ones((5, 5), bool)
+    align[1:4, 1:4] = False
+    align[2, 2] = True
+    for r, c in alignment_centres(version):
+        mask[r - 2 : r + 3, c - 2 : c + 3] = True
+        dark[r - 2 : r + 3, c - 2 : c + 3] = align
+    mask[n - 8, 8] = True
+    dark[n - 8, 8] = True
+    return mask, dark
+
+
+def find_finders(gray: GrayImage) -> list[Finder]:
+    """Finder pattern candidates in a grayscale picture, the most square first."""
+    side = max(gray.shape)
+    block = max(3, (side // 12) | 1)
+    dark = cv2.adaptiveThreshold(
+        gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, 2
+    )
+    contours, hierarchy = cv2.findContours(dark, cv2.RETR_TREE, cv2.CHAIN_APPROX_SIMPLE)
+    if hierarchy is None:
+        return []
+    tree = hierarchy[0]
+    found: list[tuple[float, Finder]] = []
+    for hole in range(len(contours)):
+        # A hole (light 5x5 ring) inside a dark outline, holding exactly one dark square.
+        parent, child = int(tree[hole][3]), int(tree[hole][2])
+        if parent < 0 or child < 0 or int(tree[child][0]) >= 0 or int(tree[child][1]) >= 0:
+            continue
+        a_hole = cv2.contourArea(contours[hole])
+        a_core = cv2.contourArea(contours[child])
+        if a_core < 4 or a_hole < 9:
+            continue
+        ratio = a_hole / a_core  # 25 / 9 for an ideal finder
+        if not 1.6 < ratio < 5.5:
+            continue
+        rect = cv2.minAreaRect(contours[hole])
+        (cx, cy), (w, h), _ = rect
+        if min(w, h) < 5 or max(w, h) > 2.2 * min(w, h):
+            continue
+        m = cv2.moments(contours[child])
+        if m["m00"] <= 0:
+            continue
+        kx, ky = m["m10"] / m["m00"], m["m01"] / m["m00"]
+        module = (math.sqrt(a_hole) / 5 + math.sqrt(a_core) / 3) / 2
+        if math.hypot(kx - cx, ky - cy) > module:
+            continue
+        peri = cv2.arcLength(contours[hole], True)
+        poly = cv2.approxPolyDP(contours[hole], 0.08 * peri, True).reshape(-1, 2)
+        if len(poly) != 4 or not cv2.isContourConvex(poly):
+            poly = cv2.boxPoints(rect)
+        ring = np.asarray(poly, np.float64).reshape(4, 2)
+        squareness = min(w, h) / max(w, h)
+        shape = squareness - abs(math.log(ratio / (25 / 9)))
+        found.append((shape, Finder(((cx + kx) / 2, (cy + ky) / 2), module, ring)))
+    found.sort(key=lambda f: -f[0])
+    out: list[Finder] = []
+    for _, f in found:
+        if all(math.dist(f.centre, g.centre) > 3 * g.module for g in out):
+            out.append(f)
+        if len(out) == _MAX_FINDERS:
+            break
+    return out
+
+
+# Module coordinates (x = column, y = row) of the finder centres by role, for a symbol of n
+# modules: top-left, top-right, bottom-left (§6.3.3).
+_ROLES: Final = ("TL", "TR", "BL")
+_ROLE_PAIRS: Final = (("TL", "TR"), ("TL", "BL"), ("TR", "BL"))
+_RING: Final = np.array([[-2.5, -2.5], [2.5, -2.5], [2.5, 2.5], [-2.5, 2.5]])
+
+
+def _role_centre(role: str, n: int) -> tuple[float, float]:
+    far = n - 3.5
+    return {"TL": (3.5, 3.5), "TR": (far, 3.5), "BL": (3.5, far)}[role]
+
+
+@dataclass(frozen=True, slots=True)
+class _Hypothesis:
+    version: int
+    finders: tuple[tuple[Finder, str], ...]
+    homography: F64
+
+
+def _project(h: F64, pts: F64) -> F64:
+    """Module coordinates (k x 2) to picture pixels under homography h."""
+    p = np.c_[pts, np.ones(len(pts))] @ h.T
+    return np.asarray(p[:, :2] / p[:, 2:3], np.float64)
+
+
+def _fit(src: list[tuple[float, float]], dst: list[tuple[float, float]], centres: int) -> F64:
+    """A homography through the correspondences when at least four landmarks (finder or
+    alignment centres) pin it, else the least-squares affine map (the perspective part is not
+    determined by two finders alone)."""
+    s = np.asarray(src, np.float64)
+    d = np.asarray(dst, np.float64)
+    if centres >= 4:
+        h, _ = cv2.findHomography(s, d, 0)
+        if h is not None and abs(float(np.linalg.det(h))) > 1e-12:
+            return np.asarray(h, np.float64)
+    a, *_ = np.linalg.lstsq(np.c_[s, np.ones(len(s))], d, rcond=None)
+    return np.asarray(np.r_[a.T, [[0.0, 0.0, 1.0]]], np.float64)
+
+
+def _sample(gray32: npt.NDArray[np.float32], h: F64, pts: F64) -> npt.NDArray[np.float32]:
+    """Picture values at module coordinates pts (k x 2), bilinear; outside the picture: nan."""
+    xy = _project(h, pts).astype(np.float32)
+    out = cv2.remap(
+        gray32,
+        xy[:, 0].reshape(-1, 1),
+        xy[:, 1].reshape(-1, 1),
+        cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=float("nan"),
+    )
+    return np.asarray(out, np.float32).reshape(-1)
+
+
+def _ncc(values: npt.NDArray[np.float32], dark: npt.NDArray[np.bool_]) -> float:
+    """How well sampled values match a dark/light pattern (1: perfectly, 0: not at all)."""
+    ok = np.isfinite(values)
+    if int(ok.sum()) < 8:
+        return -1.0
+    v = values[ok] - float(values[ok].mean())
+    t = np.where(dark[ok], -1.0, 1.0)
+    t = t - float(t.mean())
+    den = float(np.sqrt(np.sum(v * v) * np.sum(t * t)))
+    return float(np.sum(v * t)) / den if den > 0 else -1.0
+
+
+_ALIGN_DARK: Final = function_pattern(2)[1][16:21, 16:21].reshape(-1)
+_ALIGN_T: Final = np.where(_ALIGN_DARK, -1.0, 1.0) - float(np.where(_ALIGN_DARK, -1.0, 1.0).mean())
+_STEPS: Final = np.arange(-1.5, 1.51, 0.25)
+_OFFSETS: Final = np.array([(dx, dy) for dy in _STEPS for dx in _STEPS])
+_CELLS: Final = np.array([(x + 0.5, y + 0.5) for y in range(-2, 3) for x in range(-2, 3)])
+
+
+def _find_alignment(
+    gray32: npt.NDArray[np.float32], h: F64, col: int, row: int
+) -> tuple[float, float] | None:
+    """Picture position of the alignment pattern centred on module (row, col), searched within
+    1.5 modules of where h puts it; None when nothing there looks like one."""
+    centres = _OFFSETS + np.array([col, row], np.float64)
+    pts = (centres[:, None, :] + _CELLS[None, :, :]).reshape(-1, 2)
+    vals = _sample(gray32, h, pts).reshape(len(centres), -1)
+    # Correlation of every candidate with the ideal pattern at once; a candidate reaching
+    # outside the picture (nan) scores nan and is never the best.
+    v = vals - vals.mean(axis=1, keepdims=True)
+    den = np.sqrt(np.sum(v * v, axis=1) * float(np.sum(_ALIGN_T * _ALIGN_T)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scores = np.where(den > 0, (v @ _ALIGN_T) / den, np.nan)
+    if not np.any(np.isfinite(scores)):
+        return None
+    best = int(np.nanargmax(scores))
+    if scores[best] < _ALIGN_MIN_NCC:
+        return None
+    cx, cy = centres[best] + 0.5
+    x, y = _project(h, np.array([[cx, cy]]))[0]
+    return float(x), float(y)
+
+
+def _hypotheses(finders: list[Finder], shape: tuple[int, int]) -> Iterator[_Hypothesis]:
+    """Every (version, roles) two finder candidates could be, with their first affine grid."""
+    for a, b in itertools.permutations(finders, 2):
+        u = (a.module + b.module) / 2
+        if not 0.7 < a.module / b.module < 1.4:
+            continue
+        d = math.dist(a.centre, b.centre)
+        for ra, rb in _ROLE_PAIRS:
+            n_est = d / u / (math.sqrt(2) if (ra, rb) == ("TR", "BL") else 1.0) + 7
+            v_est = (n_est - 17) / 4
+            for version in range(max(_MIN_VERSION, math.floor(v_est - 1)), math.ceil(v_est + 1)):
+                if version > _MAX_VERSION or abs(17 + 4 * version - n_est) > max(4, 0.1 * n_est):
+                    continue
+                h = _initial(a, ra, b, rb, 17 + 4 * version, shape)
+                if h is not None:
+                    yield _Hypothesis(version, ((a, ra), (b, rb)), h)
+
+
+def _initial(a: Finder, ra: str, b: Finder, rb: str, n: int, shape: tuple[int, int]) -> F64 | None:
+    ma, mb = complex(*_role_centre(ra, n)), complex(*_role_centre(rb, n))
+    ca, cb = complex(*a.centre), complex(*b.centre)
+    # The similarity module -> picture through both centres (a code is never seen mirrored).
+    k = (cb - ca) / (mb - ma)
+    if not 0.75 < abs(k) / ((a.module + b.module) / 2) < 1.33:
+        return None
+    # Each finder's own edges must run along the grid's axes (mod 90 degrees).
+    for f in (a, b):
+        edge = f.ring[1] - f.ring[0]
+        diff = (math.atan2(edge[1], edge[0]) - math.atan2(k.imag, k.real)) % (math.pi / 2)
+        if min(diff, math.pi / 2 - diff) > math.radians(15):
+            return None
+    off = ca - k * ma
+    corners = [k * complex(x, y) + off for x, y in ((0, 0), (n, 0), (n, n), (0, n))]
+    hgt, wid = shape
+    margin = 3 * abs(k)
+    inside = (-margin < c.real < wid + margin and -margin < c.imag < hgt + margin for c in corners)
+    if not all(inside):
+        return None
+    src: list[tuple[float, float]] = []
+    dst: list[tuple[float, float]] = []
+    for f, m in ((a, ma), (b, mb)):
+        src.append((m.real, m.imag))
+        dst.append(f.centre)
+        for dx, dy in _RING:
+            p = k * (m + complex(dx, dy)) + off
+            dist = np.hypot(f.ring[:, 0] - p.real, f.ring[:, 1] - p.imag)
+            j = int(np.argmin(dist))
+            if dist[j] < 1.5 * abs(k):
+                src.append((m.real + dx, m.imag + dy))
+                dst.append((float(f.ring[j, 0]), float(f.ring[j, 1])))
+    return _fit(src, dst, 2)
+
+
+def _score(gray32: npt.NDArray[np.float32], hyp: _Hypothesis) -> float:
+    """How well the function patterns appear under a hypothesis's grid."""
+    mask, dark = function_pattern(hyp.version)
+    rows, cols = np.nonzero(mask)
+    pts = np.c_[cols + 0.5, rows + 0.5]
+    return _ncc(_sample(gray32, hyp.homography, pts), dark[rows, cols])
+
+
+def _refine(gray32: npt.NDArray[np.float32], hyp: _Hypothesis) -> _Hypothesis:
+    """The grid fitted to every alignment pattern found, nearest to the finders first."""
+    n = 17 + 4 * hyp.version
+    src: list[tuple[float, float]] = []
+    dst: list[tuple[float, float]] = []
+    known = [_role_centre(role, n) for _, role in hyp.finders]
+    for f, role in hyp.finders:
+        src.append(_role_centre(role, n))
+        dst.append(f.centre)
+    todo = alignment_centres(hyp.version)
+    todo.sort(key=lambda rc: min(math.dist((rc[1] + 0.5, rc[0] + 0.5), k) for k in known))
+    h = hyp.homography
+    landmarks = len(src)
+    for r, c in todo:
+        at = _find_alignment(gray32, h, c, r)
+        if at is None:
+            continue
+        src.append((c + 0.5, r + 0.5))
+        dst.append(at)
+        landmarks += 1
+        h = _fit(src, dst, landmarks) if landmarks >= 3 else h
+    return _Hypothesis(hyp.version, hyp.finders, h)
+
+
+def sample_modules(gray: GrayImage, version: int, h: F64) -> npt.NDArray[np.bool_]:
+    """The symbol's modules (True = dark) under grid h, each against the mean of its 7x7
+    neighbourhood, with the function patterns drawn in as they must be."""
+    n = 17 + 4 * version
+    gray32 = gray.astype(np.float32)
+    jj, ii = np.meshgrid(np.arange(n), np.arange(n))
+    vals = np.zeros((n, n), np.float32)
+    for dx, dy in ((0.5, 0.5), (0.3, 0.5), (0.7, 0.5), (0.5, 0.3), (0.5, 0.7)):
+        pts = np.c_[jj.reshape(-1) + dx, ii.reshape(-1) + dy]
+        vals += np.nan_to_num(_sample(gray32, h, pts), nan=255.0).reshape(n, n)
+    vals /= 5
+    local = cv2.blur(vals, (7, 7), borderType=cv2.BORDER_REFLECT)
+    modules = vals < local
+    mask, dark = function_pattern(version)
+    modules[mask] = dark[mask]
+    return np.asarray(modules, bool)
+
+
+def draw(modules: npt.NDArray[np.bool_]) -> GrayImage:
+    """A clean picture of a module matrix: black on white, 4-module quiet zone (§6.3.7)."""
+    m = np.pad(modules, 4, constant_values=False)
+    img = np.where(m, 0, 255).astype(np.uint8)
+    return np.ascontiguousarray(img.repeat(_DRAW_PX, 0).repeat(_DRAW_PX, 1))
+
+
+def read(gray: GrayImage, decode: Callable[[GrayImage], tuple[str, ...]]) -> tuple[str, ...]:
+    """Texts decode() reads from symbols re-drawn from grids found in gray (a code region)."""
+    finders = find_finders(gray)
+    if len(finders) < 2:
+        return ()
+    gray32 = gray.astype(np.float32)
+    hyps = sorted(_hypotheses(finders, gray.shape), key=lambda x: -_score(gray32, x))
+    for hyp in hyps[:_MAX_DECODES]:
+        fitted = _refine(gray32, hyp)
+        texts = decode(draw(sample_modules(gray, fitted.version, fitted.homography)))
+        if texts:
+            return texts
+    return ()
