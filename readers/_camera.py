@@ -64,6 +64,7 @@ _DEFAULT_DECODE = DecodeConfig()
 _DEFAULT_SCENE = SceneConfig()
 # Fusion is tried only with at least this much of the frame's budget left (a zxing first pass).
 _MIN_FUSED = 0.004
+_MJPG = cv2.VideoWriter.fourcc(*"MJPG")
 
 
 class CameraError(ReaderError):
@@ -95,6 +96,10 @@ class CvFrameSource:
 
     realtime: pace reads to the file's frame rate (a file otherwise plays as fast as it decodes);
     cameras pace themselves. width/height/fps are requests to the device (it may choose others).
+
+    A Motion-JPEG file is read as a camera's MJPG stream is: its packets are taken undecoded
+    (FFmpeg's ``grab()`` otherwise decodes every frame, so ``skip()`` would save nothing) and
+    each frame read is decoded straight to grey, the only picture the scanner uses.
     """
 
     def __init__(
@@ -110,6 +115,7 @@ class CvFrameSource:
         self._realtime = realtime
         self._request = (width, height, fps)
         self._cap: cv2.VideoCapture | None = None
+        self._raw = False
         self._period = 0.0
         self._next = 0.0
 
@@ -136,6 +142,9 @@ class CvFrameSource:
         file_fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
         self._period = 1.0 / file_fps if self._realtime and file_fps > 0 else 0.0
         self._next = time.monotonic()
+        self._raw = (isinstance(self._device, str)
+                     and int(cap.get(cv2.CAP_PROP_FOURCC)) == _MJPG
+                     and bool(cap.set(cv2.CAP_PROP_FORMAT, -1)))
         self._cap = cap
 
     def read(self) -> Frame | None:
@@ -143,6 +152,9 @@ class CvFrameSource:
         ok, frame = cap.read()
         if not ok or frame is None:
             return None
+        if self._raw:  # one JPEG picture, as the file holds it; a damaged one reads as none
+            gray = cv2.imdecode(frame, cv2.IMREAD_GRAYSCALE)
+            return None if gray is None else np.asarray(gray, dtype=np.uint8)
         return np.asarray(frame, dtype=np.uint8)
 
     def skip(self) -> bool:
