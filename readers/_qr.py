@@ -43,6 +43,7 @@ import zxingcpp
 from pyzbar import pyzbar
 
 from codes import DeviceError, TokenError, base45_decode
+from readers import _qrgrid
 from readers._errors import ReaderError
 
 GrayImage = npt.NDArray[np.uint8]
@@ -300,6 +301,8 @@ class FrameDecoder:
             stages = [deblur_long, deblur_mid, deblur_short, scale, sharpen, adaptive]
         else:
             stages = [sharpen, focus_mid, scale, adaptive, sharpen_fine, contrast, denoise]
+        # A finder pattern lost to glare or a thumb: no zxing pass sees a code there at all.
+        stages.append(("roi-grid", lambda i: _qrgrid.read(up(i, 600), _zx_ok)))
         if self._use_pyzbar:
             stages.append(zbar)
         # The first region (zxing's own failed detection, else the best texture) gets every
