@@ -270,6 +270,8 @@ class FrameDecoder:
             "roi-pyzbar",
             lambda i: tuple(_unique(decode_pyzbar(_u8(clahe.apply(crops[i]))))),
         )
+        # A finder pattern lost to glare or a thumb: no zxing pass sees a code there at all.
+        grid: Stage = ("roi-grid", lambda i: _qrgrid.read(up(i, 600), _zx_ok))
         deblurs: dict[int, _Deblur] = {}
 
         def deblur(i: int, length: float) -> tuple[str, ...]:
@@ -300,9 +302,9 @@ class FrameDecoder:
         elif _motion(crops[0])[0] > _MOTION:
             stages = [deblur_long, deblur_mid, deblur_short, scale, sharpen, adaptive]
         else:
-            stages = [sharpen, focus_mid, scale, adaptive, sharpen_fine, contrast, denoise]
-        # A finder pattern lost to glare or a thumb: no zxing pass sees a code there at all.
-        stages.append(("roi-grid", lambda i: _qrgrid.read(up(i, 600), _zx_ok)))
+            stages = [sharpen, grid, focus_mid, scale, adaptive, sharpen_fine, contrast, denoise]
+        if grid not in stages:
+            stages.append(grid)
         if self._use_pyzbar:
             stages.append(zbar)
         # The first region (zxing's own failed detection, else the best texture) gets every
