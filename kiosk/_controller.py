@@ -53,10 +53,11 @@ class KioskController(QObject):
         self._machine.subscribe(self._on_state)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="verify")
         self._resultReady.connect(self._on_result)
+        # The clock ticks only while a read or a verdict is on: an idle gate has nothing that
+        # ends by itself, and a low-power box should not wake five times a second all day.
         self._timer = QTimer(self)
         self._timer.setInterval(tick_ms)
         self._timer.timeout.connect(self._tick)
-        self._timer.start()
 
     @property
     def state(self) -> GateState:
@@ -114,6 +115,10 @@ class KioskController(QObject):
         self._machine.present(what, self._clock(), payload=job)
 
     def _on_state(self, state: GateState) -> None:
+        if state.phase is Phase.IDLE:
+            self._timer.stop()
+        elif not self._timer.isActive():
+            self._timer.start()
         if state.phase is Phase.READING and state.read_id != self._started:
             self._started = state.read_id
             self._pool.submit(self._run, state.read_id, state.payload)
