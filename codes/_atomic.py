@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -25,6 +23,8 @@ _TMP_MARK = ".tmp-"
 
 def temp_name(path: Path) -> Path:
     """A fresh temporary name beside ``path``, marked with this process's pid."""
+    import secrets  # only writers get here; a read-only command imports this module only
+
     return path.with_name(f".{path.name}{_TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}")
 
 
@@ -111,6 +111,8 @@ def install_atomic(source: Path, path: Path) -> None:
         try:
             os.link(source, tmp)
         except OSError:
+            import shutil  # only when the two are on different file systems
+
             shutil.copyfile(source, tmp)
         fd = os.open(tmp, os.O_RDONLY | os.O_CLOEXEC)
         try:

@@ -17,8 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
-from cryptography.hazmat.primitives.serialization import Encoding, load_der_public_key
 
 from codes._errors import TokenError
 
@@ -31,6 +31,11 @@ ALG_EDDSA = "EdDSA"
 ALG_ES256 = "ES256"
 COSE_ALG = {ALG_EDDSA: -8, ALG_ES256: -7}  # RFC 9053 algorithm identifiers
 _KID_HEX = re.compile(r"[0-9A-Fa-f]{16}")
+# The whole DER of a SubjectPublicKeyInfo before the key bytes, for the two algorithms of §2:
+# Ed25519 (RFC 8410 §4; 32 key bytes follow) and P-256 with an uncompressed point (RFC 5480
+# §2; 65 bytes follow, starting 04).
+_ED25519_SPKI = bytes.fromhex("302a300506032b6570032100")
+_P256_SPKI = bytes.fromhex("3059301306072a8648ce3d020106082a8648ce3d030107034200")
 
 PublicKey = ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey
 
@@ -41,8 +46,22 @@ def _unusable(message: str) -> TokenError:
 
 def load_spki(spki: bytes, alg: str) -> PublicKey:
     """Parse SubjectPublicKeyInfo DER for ``alg`` (EdDSA = Ed25519 only, ES256 = P-256)."""
+    # The usual encodings are read from their fixed DER layout: the general DER reader lives in
+    # cryptography's serialization package, whose import (SSH keys, ciphers) would cost a
+    # one-shot `passkiosk verify` more than its check. Anything else, a bad point included,
+    # takes the general reader and its error.
+    if isinstance(spki, bytes):
+        with contextlib.suppress(ValueError):
+            if alg == ALG_EDDSA and len(spki) == 44 and spki.startswith(_ED25519_SPKI):
+                return ed25519.Ed25519PublicKey.from_public_bytes(spki[12:])
+            if alg == ALG_ES256 and len(spki) == 91 and spki.startswith(_P256_SPKI):
+                return ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), spki[26:])
+    from cryptography.hazmat.primitives.serialization import load_der_public_key
+
     try:
         key = load_der_public_key(spki)
+    except UnsupportedAlgorithm as exc:  # well-formed, but a key type cryptography lacks
+        raise _unusable(f"expected a {alg} public key, got an unsupported one ({exc})") from None
     except (ValueError, TypeError) as exc:
         raise _unusable(
             f"expected DER SubjectPublicKeyInfo, got unparseable bytes ({exc})"
@@ -124,10 +143,12 @@ class TrustStore:
             self._by_kid.setdefault(k.kid, []).append(i)
         certs: list[TrustedCert] = []
         for c in certificates:
-            from cryptography import x509  # only a store with certificates needs X.509
+            # Only a store with certificates needs X.509.
+            from cryptography import x509
+            from cryptography.hazmat.primitives import serialization
 
             cert = c if isinstance(c, x509.Certificate) else _load_certificate(c)
-            der = cert.public_bytes(Encoding.DER)
+            der = cert.public_bytes(serialization.Encoding.DER)
             certs.append(TrustedCert(hashlib.sha256(der).digest()[:8], cert))
         self._certs = tuple(certs)
 

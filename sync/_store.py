@@ -31,7 +31,6 @@ import hashlib
 import hmac
 import json
 import os
-import secrets
 import sqlite3
 import threading
 import uuid
@@ -390,6 +389,8 @@ class Store:
         """Store a scrypt hash of the staff PIN (needs a saved site config)."""
         if not isinstance(pin, str) or not 4 <= len(pin) <= 64 or not pin.isprintable():
             raise StoreError("staff PIN: expected 4..64 printable characters")
+        import secrets  # only setting a PIN needs it; a read-only command should not load it
+
         salt = secrets.token_bytes(16)
         encoded = (
             f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${salt.hex()}${_hash_pin(pin, salt).hex()}"
