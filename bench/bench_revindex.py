@@ -3,11 +3,12 @@
     .venv/bin/python bench/bench_revindex.py [--sizes 1000000 10000000] [--dir /tmp/pk-revbench]
 
 Each phase runs in a fresh subprocess so its resident memory (VmRSS from /proc/self/status,
-which counts touched pages of the mmapped file) is its own:
+which counts the pages of a mapped file it touched) is its own:
 
   build   deterministic entries (numpy, fixed seed) → index file; also writes the query keys
   lookup  open (with CRC check) → 2 × 1 M random lookups (1/3 tokens, 1/3 subjects, 1/3 cards,
-          half of them listed); latency per call with perf_counter_ns
+          half of them listed); latency per call with perf_counter_ns. The index is read with
+          pread, as the kiosk reads it; ``lookup-mapped`` does the same over a map of the file
   delta   100,000 ops (puts, removes, remove-key, all kinds) → apply_delta_file (new file,
           fsync, atomic rename), timed end to end
 
@@ -99,7 +100,7 @@ def phase_build(n: int, work: Path) -> dict[str, object]:
             "rss_after_build": rss_mb()}
 
 
-def phase_lookup(n: int, work: Path) -> dict[str, object]:
+def phase_lookup(n: int, work: Path, mapped: bool = False) -> dict[str, object]:
     import numpy as np
 
     from sync._revfile import open_index_file
@@ -107,7 +108,7 @@ def phase_lookup(n: int, work: Path) -> dict[str, object]:
     lat = np.ones(QUERIES, dtype=np.int64)  # 8 MB, touched before the baseline
     base = rss_mb()
     t0 = time.perf_counter()
-    index = open_index_file(work / f"index-{n}.bin", verify=True)
+    index = open_index_file(work / f"index-{n}.bin", verify=True, mapped=mapped)
     t_open = time.perf_counter() - t0
     after_open = rss_mb()
     t0 = time.perf_counter()
@@ -200,7 +201,7 @@ def phase_delta(n: int, work: Path) -> dict[str, object]:
         steps[name] = [time.perf_counter() - t, time.process_time() - c]
         return out
 
-    old = step("open", lambda: open_index_file(path, verify=False))
+    old = step("open", lambda: open_index_file(path, verify=False, mapped=True))
     step("crc_old", old.check_body)
     box = [step("merge_encode", lambda: apply_delta(old, ops, version=3))]
     step("write_fsync_rename", lambda: write_index_file(path, box[0]))
@@ -224,15 +225,16 @@ def main() -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000])
     ap.add_argument("--dir", type=Path, default=Path("/tmp/pk-revbench"))
-    ap.add_argument("--phase", choices=["build", "lookup", "delta"])
+    ap.add_argument("--phase", choices=["build", "lookup", "lookup-mapped", "delta"])
     args = ap.parse_args()
     args.dir.mkdir(parents=True, exist_ok=True)
     if args.phase:
-        fn = {"build": phase_build, "lookup": phase_lookup, "delta": phase_delta}[args.phase]
+        fn = {"build": phase_build, "lookup": phase_lookup, "delta": phase_delta,
+              "lookup-mapped": lambda n, work: phase_lookup(n, work, mapped=True)}[args.phase]
         print(json.dumps(fn(args.sizes[0], args.dir)))
         return 0
     for n in args.sizes:
-        for phase in ("build", "lookup", "delta"):
+        for phase in ("build", "lookup", "lookup-mapped", "delta"):
             res = run_phase(phase, n, args.dir)
             print(json.dumps({"size": n, "phase": phase, **res}), flush=True)
     return 0

@@ -2,7 +2,9 @@
 
 The index format and all computation are sans-IO in ``codes`` (``RevocationIndex`` reads any
 buffer it is handed) and ``codes.indexing`` (building, merging); this module only moves bytes
-between them and the disk, and owns the ``mmap`` the kiosk reads the index through.
+between them and the disk. The kiosk reads its index with ``pread`` (one read per lookup, see
+``RevocationIndex``), so the file's pages stay in the kernel's page cache and never count in the
+kiosk's resident memory; merging a delta maps the old file (numpy views it).
 
 The rule that keeps a kiosk safe through power cuts: a file at ``path`` is never modified in
 place. New content goes to a temporary file in the same directory, is fsynced, renamed over
@@ -157,15 +159,56 @@ def _checked_header(fd: int, size: int, target: Path) -> IndexHeader:
     return header
 
 
+class _FileReads:
+    """An open index file read by slices with ``os.pread`` (a ``codes`` ``IndexBuffer``).
+
+    Nothing is mapped: a 10 M-entry index mapped into the kiosk used to add the pages lookups
+    touched to its resident set (a fault maps the whole page-cache folio around a page, so a
+    few thousand random lookups mapped most of the 172 MB file). A file that shrinks under a
+    map kills the process with SIGBUS; here a short read is an error that says so.
+    """
+
+    __slots__ = ("_fd", "_path", "_size")
+
+    def __init__(self, fd: int, size: int, path: Path) -> None:
+        self._fd = fd
+        self._size = size
+        self._path = path
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __getitem__(self, index: slice, /) -> bytes:
+        start, stop, step = index.indices(self._size)
+        if step != 1:
+            raise ValueError(f"expected a contiguous slice, got step {step}")
+        want = max(0, stop - start)
+        try:
+            data = os.pread(self._fd, want, start)
+        except OSError as exc:
+            raise RevocationFileError(f"reading revocation index {self._path} failed: "
+                                      f"{exc}") from exc
+        if len(data) != want:
+            raise RevocationFileError(f"revocation index {self._path} changed while open: "
+                                      f"expected {want} bytes at offset {start}, got "
+                                      f"{len(data)}")
+        return data
+
+    def close(self) -> None:
+        os.close(self._fd)
+
+
 def open_index_file(path: str | os.PathLike[str], *, verify: bool = True,
-                    checked: FileIdentity | None = None) -> RevocationIndex:
-    """Open an index file read-only with mmap; close it with ``close()`` (or ``with``).
+                    checked: FileIdentity | None = None,
+                    mapped: bool = False) -> RevocationIndex:
+    """Open an index file read-only; close it with ``close()`` (or ``with``).
 
     ``verify`` checks the CRC of the whole file first (one sequential read: 0.1-0.3 s per
     172 MB from the page cache), unless the open file is ``checked``, the identity
     :func:`verify_index_file` returned for it; structure and length are always checked. A
     damaged file raises :class:`codes.RevocationIndexError`, an OS failure
-    :class:`RevocationFileError`.
+    :class:`RevocationFileError`. Lookups read the file with ``pread``; ``mapped`` maps it
+    instead, for merging a delta into it (``codes.indexing.apply_delta`` views it with numpy).
     """
     target = Path(path)
     try:
@@ -174,16 +217,28 @@ def open_index_file(path: str | os.PathLike[str], *, verify: bool = True,
         raise RevocationFileError(f"opening revocation index {target} failed: {exc}") from exc
     try:
         st = os.fstat(fd)
-        size = st.st_size
-        header = _checked_header(fd, size, target)
+        header = _checked_header(fd, st.st_size, target)
         if verify and (checked is None or _identity(st, header) != checked):
             _check_crc_by_reading(fd, header)
-        mm = mmap.mmap(fd, size, access=mmap.ACCESS_READ)
+        if mapped:
+            mm = mmap.mmap(fd, st.st_size, access=mmap.ACCESS_READ)
+        else:
+            # Lookups are random: no read-ahead around each read.
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_RANDOM)
     except OSError as exc:
+        os.close(fd)
         raise RevocationFileError(f"reading revocation index {target} failed: {exc}") from exc
-    finally:
-        os.close(fd)  # the mapping keeps the file alive
-    # Lookups are random: tell the kernel not to read ahead around each touched page.
+    except BaseException:
+        os.close(fd)
+        raise
+    if not mapped:
+        reads = _FileReads(fd, st.st_size, target)
+        try:
+            return RevocationIndex(reads, on_close=reads.close)
+        except BaseException:
+            reads.close()
+            raise
+    os.close(fd)  # the mapping keeps the file alive
     mm.madvise(mmap.MADV_RANDOM)
 
     def unmap() -> None:
@@ -198,22 +253,6 @@ def open_index_file(path: str | os.PathLike[str], *, verify: bool = True,
         raise
 
 
-def release_pages(index: RevocationIndex) -> None:
-    """Unmap the index file pages lookups have touched from this process (a no-op for an index
-    over ``bytes``).
-
-    Random lookups over a 10 M-entry index touch every page of its 172 MB file within about a
-    million lookups, and each touched page stays mapped, counted in the kiosk's resident set.
-    ``MADV_DONTNEED`` on a read-only file mapping only drops those mappings: the pages stay in
-    the kernel's page cache (reclaimable, shared), and the next lookup that needs one maps it
-    again with a minor fault, no disk read while it is cached.
-    """
-    buf = index.buffer
-    if isinstance(buf, mmap.mmap) and not index.closed:
-        with contextlib.suppress(ValueError):  # closed under us: nothing mapped any more
-            buf.madvise(mmap.MADV_DONTNEED)
-
-
 def apply_delta_file(path: str | os.PathLike[str], ops: Iterable[DeltaOp], *,
                      version: int | None = None) -> RevocationIndex:
     """Apply ``ops`` to the index at ``path`` as a new file swapped in atomically.
@@ -225,7 +264,7 @@ def apply_delta_file(path: str | os.PathLike[str], ops: Iterable[DeltaOp], *,
     """
     from codes.indexing import apply_delta
 
-    old = open_index_file(path, verify=False)
+    old = open_index_file(path, verify=False, mapped=True)
     content: EncodedIndex | None = None
     try:
         # The merge reads every page anyway; check the CRC there: a damaged index must not be
@@ -245,7 +284,6 @@ __all__ = [
     "apply_delta_file",
     "build_index_file",
     "open_index_file",
-    "release_pages",
     "verify_index_file",
     "write_index_file",
     "write_index_with",

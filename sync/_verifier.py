@@ -29,14 +29,6 @@ from codes import (
 )
 from sync._kiosklists import KioskLists
 from sync._lists import DEFAULT_MAX_AGE, ListState, apply_stale_policy
-from sync._revfile import release_pages
-
-# Checks between two releases of the index pages lookups touched (sync.release_pages). A check
-# reads a few pages, but a fault maps the whole page-cache folio around each (hundreds of KB
-# on current kernels): on a 10 M-entry index 32 checks leave ~30 MB mapped at most, 256 ~80-110
-# MB, 4096 ~120 MB. A release costs ~0.1 ms and re-mapping adds ~50 us to a check, nothing
-# beside a card check's scrypt (docs/performance/lowpower.md).
-TRIM_EVERY = 32
 
 
 class PresentedCard(Protocol):
@@ -60,8 +52,8 @@ def _identity(path: Path) -> tuple[int, int] | None:
 def _close_aside(index: RevocationIndex) -> None:
     """Close a replaced index on a short-lived thread, off the check that noticed the swap.
 
-    After a sync swapped the file, this mapping is the last user of the old, unlinked file, so
-    unmapping it frees that file's page cache: ~45 ms for a 10 M-entry index, which would
+    After a sync swapped the file, this index holds the last open file of the old, unlinked one,
+    so closing it frees that file's page cache: ~45 ms for a 10 M-entry index, which would
     otherwise be paid by the first card check after every list update.
     """
     threading.Thread(target=index.close, name="revocation-index-close", daemon=True).start()
@@ -71,13 +63,13 @@ class SyncedVerifier:
     """Verdicts from a kiosk data folder's synced trust and revocation lists.
 
     ``clock`` gives the time to judge at (the kiosk's trusted clock, epoch seconds);
-    ``max_age`` is the site's stale limit (``SiteConfig.stale_after_s``); every ``trim_every``
-    checks the index pages they touched are released from the process (``release_pages``), so
-    the kiosk's resident memory does not grow by the whole index file over weeks of taps.
+    ``max_age`` is the site's stale limit (``SiteConfig.stale_after_s``). The index is read with
+    ``pread`` (``sync.open_index_file``), so its pages stay in the page cache, out of the
+    kiosk's resident memory, however many checks it answers.
     """
 
     def __init__(self, data_dir: Path, *, clock: Callable[[], int],
-                 max_age: int = DEFAULT_MAX_AGE, trim_every: int = TRIM_EVERY) -> None:
+                 max_age: int = DEFAULT_MAX_AGE) -> None:
         self._lists = KioskLists(data_dir)
         self._trust_path = self._lists.lists_dir / "trust-list.json"
         self._clock = clock
@@ -86,13 +78,10 @@ class SyncedVerifier:
         self._seen: tuple[object, object] | None = None
         self._trust = TrustStore()
         self._index: RevocationIndex | None = None
-        self._trim_every = max(1, trim_every)
-        self._checks = 0
         # Open the lists now (a few ms), so the first card check after a start costs what any
         # other does; if they cannot be read, the first check raises as it would have.
         with contextlib.suppress(DeviceError, TokenError), self._lock:
             self._current()
-        self._checks = 0
 
     def _current(self) -> tuple[TrustStore, RevocationIndex, ListState]:
         """The lists, reopened if a sync replaced them since the last check (lock held)."""
@@ -106,9 +95,6 @@ class SyncedVerifier:
             self._trust, self._seen = trust, seen
             if old is not None:
                 _close_aside(old)
-        self._checks += 1
-        if self._checks % self._trim_every == 0:
-            release_pages(self._index)
         return self._trust, self._index, self._lists.state()
 
     def state(self) -> ListState:

@@ -505,10 +505,21 @@ def apply_delta(index: RevocationIndex, ops: Iterable[DeltaOp], *, version: int 
     return encode_sections(sections, index.header.version if version is None else version)
 
 
+def _memory(index: RevocationIndex) -> memoryview:
+    """The index's buffer as memory: merging views it with numpy, so it must be ``bytes`` or an
+    ``mmap``, not a file read by slices."""
+    buf: Any = index.buffer
+    try:
+        return memoryview(buf)
+    except TypeError:
+        raise RevocationIndexError(f"expected an index over bytes or a map to merge, got one "
+                                   f"read through {type(buf).__name__}") from None
+
+
 def _section_arrays(index: RevocationIndex, section: int) -> Sorted:
     lay = index.layouts[section]
     n = lay.count
-    buf = memoryview(index.buffer)
+    buf = _memory(index)
     suffix = np.frombuffer(buf, dtype=f"S{SUFFIX}", count=n, offset=lay.keys_off)
     d = np.frombuffer(buf, dtype="<u4", count=DIR_LEN, offset=lay.dir_off)
     if section == 0:

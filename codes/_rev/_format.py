@@ -2,7 +2,8 @@
 
 This module holds what both sides of the format need: the header, the section layout and the
 chunks an encoded index is written as. ``_lookup`` reads an index from a buffer the caller
-hands in (``bytes`` or an ``mmap``: this package never opens a file); ``_build`` encodes one.
+hands in (``bytes``, an ``mmap`` or a file read by slices: this package never opens a file);
+``_build`` encodes one.
 An index is never modified: applying a delta produces a *new* buffer for the caller to write,
 so a crash while the new one is being written cannot damage the old one.
 
@@ -45,7 +46,7 @@ import sys
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol, overload
+from typing import Protocol
 
 from codes._rev._model import KEY_SIZE, RevocationIndexError
 
@@ -162,18 +163,14 @@ class EncodedIndex:
 
 
 class IndexBuffer(Protocol):
-    """What an index is read from: ``bytes`` or a read-only ``mmap`` handed in by the caller
-    (this module never opens a file)."""
+    """What an index is read from, handed in by the caller (this module never opens a file):
+    ``bytes``, a read-only ``mmap``, or any object that answers a slice with those bytes (the
+    kiosk reads its index file with ``pread``, so lookups map nothing into its memory).
+    Lookups ask for one slice per bucket and column they touch, never single bytes."""
 
     def __len__(self) -> int: ...
 
-    @overload
-    def __getitem__(self, index: int, /) -> int: ...
-
-    @overload
     def __getitem__(self, index: slice, /) -> bytes: ...
-
-    def __buffer__(self, flags: int, /) -> memoryview: ...
 
 
 def read_dir(buf: IndexBuffer, off: int) -> array.array[int]:

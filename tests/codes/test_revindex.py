@@ -600,3 +600,52 @@ print("numpy", sorted(m for m in sys.modules if m.split(".")[0] == "numpy"))
         "ok pass ok", "revoked deny revoked_token", "card revoked_card", "id no_record",
         "numpy []",
     ]
+
+
+class SliceReads:
+    """An index buffer that only answers slices (as a file read with pread does) and counts
+    the reads."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self.reads = 0
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __getitem__(self, index: slice, /) -> bytes:
+        assert isinstance(index, slice), "lookups read slices, never single bytes"
+        self.reads += 1
+        return self._data[index]
+
+
+def test_lookups_over_slice_reads_match_the_oracle_in_big_buckets_and_long_runs() -> None:
+    rng = np.random.default_rng(5)
+    crowded = [b"\x00\x01" + bytes(rng.integers(0, 256, 14, dtype=np.uint8))
+               for _ in range(3000)]  # one bucket far over the block size
+    run_keys = [crowded[0], crowded[1500], crowded[-1], b"\x40\x00" + b"\x07" * 14]
+    entries = [RevocationEntry(T, k) for k in crowded]
+    entries += [RevocationEntry(S, k, RED, 100 + i) for i, k in enumerate(crowded[::2])]
+    # Subjects with many entries: runs longer than the rows read past a bucket's search, in a
+    # crowded bucket (first, middle, last key) and in a bucket of its own.
+    entries += [RevocationEntry(S, k, YELLOW, 10_000 + j) for k in run_keys for j in range(40)]
+    entries += [RevocationEntry(C, k, YELLOW, 7) for k in crowded[:300]]
+    oracle = Oracle.built(entries)
+    reads = SliceReads(encode_entries(entries).to_bytes())
+    index = RevocationIndex(reads)
+    probes = crowded[::7] + run_keys + [b"\x00\x01" + b"\xff" * 14, b"\x00\x01" + bytes(14),
+                                        b"\x40\x00" + b"\x08" * 14, bytes(16)]
+    assert_same(index, oracle, probes)
+    assert len(index.subject_entries(crowded[1500])) == 41  # its own entry and the run's 40
+
+    small = [bytes([b, 9]) + bytes(rng.integers(0, 256, 14, dtype=np.uint8))
+             for b in range(50, 60)]
+    reads = SliceReads(encode_entries([RevocationEntry(S, k, RED, 5) for k in small]).to_bytes())
+    index = RevocationIndex(reads)
+    before = reads.reads
+    assert index.subject_entries(small[3]) == (StatusEntry(RED, 5),)
+    assert reads.reads - before == 3  # the bucket's keys, then since and status of the hit
+    before = reads.reads
+    assert index.subject_entries(small[3][:15] + b"\x00") == ()
+    assert index.token_revoked(small[3]) is False
+    assert reads.reads - before == 1  # a miss in a non-empty bucket; an empty one reads nothing
