@@ -180,6 +180,9 @@ class _Hypothesis:
     version: int
     finders: tuple[tuple[Finder, str], ...]
     homography: F64
+    # The correspondences it was fitted to: module coordinates -> picture pixels.
+    src: tuple[tuple[float, float], ...]
+    dst: tuple[tuple[float, float], ...]
 
 
 def _project(h: F64, pts: F64) -> F64:
@@ -188,13 +191,23 @@ def _project(h: F64, pts: F64) -> F64:
     return np.asarray(p[:, :2] / p[:, 2:3], np.float64)
 
 
-def _fit(src: list[tuple[float, float]], dst: list[tuple[float, float]], centres: int) -> F64:
-    """A homography through the correspondences when at least four landmarks (finder or
-    alignment centres) pin it, else the least-squares affine map (the perspective part is not
-    determined by two finders alone)."""
+def _fit(
+    src: list[tuple[float, float]],
+    dst: list[tuple[float, float]],
+    landmarks: list[tuple[float, float]],
+    n: int,
+) -> F64:
+    """The least-squares homography through the correspondences when the landmarks (finder and
+    alignment centres, module coordinates) span the symbol, else the least-squares affine map:
+    landmarks along one line (two finders and the alignment patterns between them) leave the
+    perspective across that line undetermined, and a homography would extrapolate it wildly."""
     s = np.asarray(src, np.float64)
     d = np.asarray(dst, np.float64)
-    if centres >= 4:
+    spread = 0.0
+    if len(landmarks) >= 4:
+        hull = cv2.convexHull(np.asarray(landmarks, np.float32))
+        spread = float(cv2.contourArea(hull)) / (n * n)
+    if spread > 0.15:
         h, _ = cv2.findHomography(s, d, 0)
         if h is not None and abs(float(np.linalg.det(h))) > 1e-12:
             return np.asarray(h, np.float64)
@@ -254,9 +267,25 @@ def _find_alignment(
     best = int(np.nanargmax(scores))
     if scores[best] < _ALIGN_MIN_NCC:
         return None
+    # Sub-step position: a parabola through the best score and its neighbours on each axis.
+    grid = scores.reshape(len(_STEPS), len(_STEPS))
+    by, bx = divmod(best, len(_STEPS))
     cx, cy = centres[best] + 0.5
+    step = float(_STEPS[1] - _STEPS[0])
+    cx += step * _peak(grid[by, bx - 1 : bx + 2]) if 0 < bx < len(_STEPS) - 1 else 0.0
+    cy += step * _peak(grid[by - 1 : by + 2, bx]) if 0 < by < len(_STEPS) - 1 else 0.0
     x, y = _project(h, np.array([[cx, cy]]))[0]
     return float(x), float(y)
+
+
+def _peak(three: npt.NDArray[np.float64]) -> float:
+    """Offset (-0.5..0.5 steps) of the vertex of the parabola through three equally spaced
+    values around a maximum."""
+    left, mid, right = (float(v) for v in three)
+    den = left - 2 * mid + right
+    if not math.isfinite(den) or den >= 0:
+        return 0.0
+    return max(-0.5, min(0.5, 0.5 * (left - right) / den))
 
 
 def _hypotheses(finders: list[Finder], shape: tuple[int, int]) -> Iterator[_Hypothesis]:
@@ -272,12 +301,18 @@ def _hypotheses(finders: list[Finder], shape: tuple[int, int]) -> Iterator[_Hypo
             for version in range(max(_MIN_VERSION, math.floor(v_est - 1)), math.ceil(v_est + 1)):
                 if version > _MAX_VERSION or abs(17 + 4 * version - n_est) > max(4, 0.1 * n_est):
                     continue
-                h = _initial(a, ra, b, rb, 17 + 4 * version, shape)
-                if h is not None:
-                    yield _Hypothesis(version, ((a, ra), (b, rb)), h)
+                fitted = _initial(a, ra, b, rb, 17 + 4 * version, shape)
+                if fitted is not None:
+                    h, src, dst = fitted
+                    yield _Hypothesis(version, ((a, ra), (b, rb)), h, tuple(src), tuple(dst))
 
 
-def _initial(a: Finder, ra: str, b: Finder, rb: str, n: int, shape: tuple[int, int]) -> F64 | None:
+_Fitted = tuple[F64, list[tuple[float, float]], list[tuple[float, float]]]
+
+
+def _initial(
+    a: Finder, ra: str, b: Finder, rb: str, n: int, shape: tuple[int, int]
+) -> _Fitted | None:
     ma, mb = complex(*_role_centre(ra, n)), complex(*_role_centre(rb, n))
     ca, cb = complex(*a.centre), complex(*b.centre)
     # The similarity module -> picture through both centres (a code is never seen mirrored).
@@ -309,7 +344,7 @@ def _initial(a: Finder, ra: str, b: Finder, rb: str, n: int, shape: tuple[int, i
             if dist[j] < 1.5 * abs(k):
                 src.append((m.real + dx, m.imag + dy))
                 dst.append((float(f.ring[j, 0]), float(f.ring[j, 1])))
-    return _fit(src, dst, 2)
+    return _fit(src, dst, [], n), src, dst
 
 
 def _score(gray32: npt.NDArray[np.float32], hyp: _Hypothesis) -> float:
@@ -323,25 +358,21 @@ def _score(gray32: npt.NDArray[np.float32], hyp: _Hypothesis) -> float:
 def _refine(gray32: npt.NDArray[np.float32], hyp: _Hypothesis) -> _Hypothesis:
     """The grid fitted to every alignment pattern found, nearest to the finders first."""
     n = 17 + 4 * hyp.version
-    src: list[tuple[float, float]] = []
-    dst: list[tuple[float, float]] = []
+    src, dst = list(hyp.src), list(hyp.dst)
     known = [_role_centre(role, n) for _, role in hyp.finders]
-    for f, role in hyp.finders:
-        src.append(_role_centre(role, n))
-        dst.append(f.centre)
     todo = alignment_centres(hyp.version)
     todo.sort(key=lambda rc: min(math.dist((rc[1] + 0.5, rc[0] + 0.5), k) for k in known))
     h = hyp.homography
-    landmarks = len(src)
+    landmarks = list(known)
     for r, c in todo:
         at = _find_alignment(gray32, h, c, r)
         if at is None:
             continue
         src.append((c + 0.5, r + 0.5))
         dst.append(at)
-        landmarks += 1
-        h = _fit(src, dst, landmarks) if landmarks >= 3 else h
-    return _Hypothesis(hyp.version, hyp.finders, h)
+        landmarks.append((c + 0.5, r + 0.5))
+        h = _fit(src, dst, landmarks, n)
+    return _Hypothesis(hyp.version, hyp.finders, h, tuple(src), tuple(dst))
 
 
 def sample_modules(gray: GrayImage, version: int, h: F64) -> npt.NDArray[np.bool_]:

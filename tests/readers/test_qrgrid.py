@@ -1,0 +1,153 @@
+"""The grid re-drawing stage (readers._qrgrid): QR structure tables against the qrcode library,
+finder candidates, and codes whose finder pattern is lost (zxing-cpp alone reads nothing)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import cv2
+import numpy as np
+import pytest
+import qrcode
+import qrcode.util
+
+from codes import base45_encode
+from readers import DecodeConfig, FrameDecoder
+from readers import _qrgrid as grid
+from readers._qr import _zx_ok, decode_zxing
+from tests.readers.degrade import qr_matrix
+
+TOKEN = "PK1:" + base45_encode(bytes(range(1, 200)))
+Role = Literal["TL", "TR", "BL"]
+
+
+def matrix_of_version(version: int, text: str = "PK1:ABC") -> np.ndarray:
+    q = qrcode.QRCode(version=version, error_correction=qrcode.constants.ERROR_CORRECT_L, border=0)
+    q.add_data(text)
+    q.make(fit=False)
+    return np.array(q.get_matrix(), dtype=bool)
+
+
+def picture(
+    modules: np.ndarray, px: int, lost: Role | None = None, *, tilt: bool = False
+) -> np.ndarray:
+    """modules drawn at px pixels per module on a grey 900x900 ground, optionally with one
+    finder pattern (and its separator) washed out to white and seen at an angle."""
+    m = np.pad(modules, 4, constant_values=False)
+    img = np.where(m, 25, 235).astype(np.uint8).repeat(px, 0).repeat(px, 1)
+    n = modules.shape[0]
+    if lost is not None:
+        r0, c0 = {"TL": (0, 0), "TR": (0, n - 8), "BL": (n - 8, 0)}[lost]
+        img[(4 + r0) * px : (12 + r0) * px, (4 + c0) * px : (12 + c0) * px] = 255
+    side = 900
+    canvas = np.full((side, side), 140, np.uint8)
+    y = x = (side - img.shape[0]) // 2
+    canvas[y : y + img.shape[0], x : x + img.shape[1]] = img
+    if tilt:
+        src = np.float32([[0, 0], [side, 0], [side, side], [0, side]])
+        dst = np.float32([[40, 10], [side - 10, 60], [side - 60, side - 20], [10, side - 50]])
+        hom = cv2.getPerspectiveTransform(src, dst)
+        canvas = cv2.warpPerspective(canvas, hom, (side, side), borderValue=140)
+        canvas = cv2.GaussianBlur(canvas, (0, 0), 0.8)
+    return np.ascontiguousarray(canvas, dtype=np.uint8)
+
+
+# -- structure tables ----------------------------------------------------------------------------
+
+
+def test_alignment_positions_match_the_standard_table() -> None:
+    for version in range(1, 41):
+        assert grid.alignment_positions(version) == qrcode.util.PATTERN_POSITION_TABLE[version - 1]
+
+
+@pytest.mark.parametrize("version", [2, 7, 14, 32])
+def test_function_patterns_match_a_generated_symbol(version: int) -> None:
+    mask, dark = grid.function_pattern(version)
+    m = matrix_of_version(version)
+    assert mask.shape == m.shape == (17 + 4 * version,) * 2
+    assert np.array_equal(m[mask], dark[mask])
+    # The data area is most of the symbol and both colours occur in it.
+    assert mask.mean() < 0.5 and 0 < m[~mask].mean() < 1
+
+
+def test_draw_gives_a_picture_the_decoder_reads() -> None:
+    img = grid.draw(qr_matrix(TOKEN, "H"))
+    assert decode_zxing(img) == [TOKEN]
+
+
+def test_sample_modules_recovers_a_clean_symbol() -> None:
+    m = qr_matrix(TOKEN, "H")
+    n = m.shape[0]
+    version = (n - 17) // 4
+    px = 5
+    gray = picture(m, px)
+    off = (900 - (n + 8) * px) // 2 + 4 * px
+    hom = np.array([[px, 0, off], [0, px, off], [0, 0, 1]], np.float64)
+    assert np.array_equal(grid.sample_modules(gray, version, hom), m)
+
+
+# -- finder candidates ---------------------------------------------------------------------------
+
+
+def test_finders_of_a_clean_symbol() -> None:
+    m = qr_matrix(TOKEN, "H")
+    n, px = m.shape[0], 6
+    gray = picture(m, px)
+    found = grid.find_finders(gray)
+    origin = (900 - (n + 8) * px) // 2 + 4 * px
+    centres = ((3.5, 3.5), (3.5, n - 3.5), (n - 3.5, 3.5))
+    expected = [(origin + c * px, origin + r * px) for r, c in centres]
+    assert len(found) >= 3
+    for ex in expected:
+        best = min(found, key=lambda f: np.hypot(f.centre[0] - ex[0], f.centre[1] - ex[1]))
+        assert np.hypot(best.centre[0] - ex[0], best.centre[1] - ex[1]) < px
+        assert best.module == pytest.approx(px, rel=0.2)
+
+
+def test_no_finders_in_a_plain_picture() -> None:
+    rng = np.random.default_rng(1)
+    noise = rng.integers(0, 256, (300, 300), dtype=np.uint8)
+    assert grid.find_finders(np.full((300, 300), 200, np.uint8)) == []
+    assert grid.read(noise, _zx_ok) == ()
+
+
+# -- codes with a lost finder pattern -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lost", ["TL", "TR", "BL"])
+@pytest.mark.parametrize("tilt", [False, True])
+def test_a_code_with_a_lost_finder_is_read(lost: Role, tilt: bool) -> None:
+    gray = picture(qr_matrix(TOKEN, "H"), 6, lost, tilt=tilt)
+    assert decode_zxing(gray) == []  # no finder-based detector sees it
+    assert grid.read(gray, _zx_ok) == (TOKEN,)
+
+
+def test_the_frame_decoder_reads_a_lost_finder_with_the_grid_stage() -> None:
+    gray = picture(qr_matrix(TOKEN, "Q"), 5, "TR", tilt=True)
+    result = FrameDecoder(DecodeConfig(budget=None)).decode(gray)
+    assert result.texts == (TOKEN,)
+    assert result.stage == "roi-grid"
+
+
+def test_data_damaged_beyond_error_correction_reads_nothing() -> None:
+    # Two finders intact, but half the data area wiped: the re-drawn symbol fails its Reed-Solomon
+    # check, and nothing (least of all a wrong text) comes out.
+    m = qr_matrix(TOKEN, "H").copy()
+    n = m.shape[0]
+    rng = np.random.default_rng(7)
+    m[n // 3 :, n // 3 :] = rng.random((n - n // 3, n - n // 3)) < 0.5
+    gray = picture(m, 6, "TR")
+    assert len(grid.find_finders(gray)) >= 2
+    assert grid.read(gray, _zx_ok) == ()
+
+
+def test_two_finder_shapes_without_a_code_read_nothing() -> None:
+    finder = np.ones((7, 7), bool)
+    finder[1:6, 1:6] = False
+    finder[2:5, 2:5] = True
+    m = np.zeros((41, 41), bool)
+    m[:7, :7] = finder
+    m[:7, -7:] = finder
+    gray = picture(m, 6)
+    assert len(grid.find_finders(gray)) >= 2
+    assert grid.read(gray, _zx_ok) == ()
