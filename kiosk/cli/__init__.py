@@ -11,6 +11,7 @@ the kiosk never imports the service.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import sys
 from collections.abc import Callable, Sequence
@@ -20,6 +21,9 @@ from kiosk.cli._errors import UsageError
 from kiosk.cli._parsers import COMMANDS, register_all
 
 Handler = Callable[[argparse.Namespace], int]
+
+# The §7 checks: one answer printed, then the process ends.
+_ONE_SHOT = frozenset({"verify", "lookup"})
 
 __all__ = ["UsageError", "build_parser", "main"]
 
@@ -64,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     first = args_list[0] if args_list else None
     args = build_parser(first if first in COMMANDS else None).parse_args(args_list)
     try:
-        return _handler(args.run)(args)
+        status = _handler(args.run)(args)
     except KeyboardInterrupt:
         return 130
     except (DeviceError, TokenError, UsageError) as exc:
@@ -72,3 +76,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         # traceback.
         print(f"passkiosk {args.command}: {exc}", file=sys.stderr)
         return 2
+    if argv is None and args.command in _ONE_SHOT:
+        # This is the process's own command line and the process ends now: hide every object
+        # from the collector, so that shutdown does not garbage-collect each class and function
+        # the command imported (about a tenth of a `verify --data`'s CPU time; the OS takes the
+        # memory back). Output is still flushed and atexit handlers still run.
+        gc.freeze()
+    return status
