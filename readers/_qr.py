@@ -9,7 +9,8 @@ decoder returned a wrong payload.
 code region (from zxing's own failed detections, else a texture search): scale-up, local
 contrast normalisation (CLAHE), sharpening, adaptive threshold, denoising, defocus deblurring
 (Wiener deconvolution with a Gaussian point spread function), motion deblurring (Wiener
-deconvolution along the direction the structure tensor finds), pyzbar. A quick
+deconvolution along the direction the structure tensor finds), flattening a bent code along
+its own alignment patterns (readers._unbend), pyzbar. A quick
 diagnosis (sensor noise level, motion coherence) picks the order; within it stages are ordered
 by what they recovered per millisecond in bench/bench_qr.py, and a stage is skipped when its
 running cost estimate would overrun the budget.
@@ -43,7 +44,7 @@ import zxingcpp
 from pyzbar import pyzbar
 
 from codes import DeviceError, TokenError, base45_decode
-from readers import _qrgrid
+from readers import _qrgrid, _unbend
 from readers._errors import ReaderError
 
 GrayImage = npt.NDArray[np.uint8]
@@ -272,6 +273,10 @@ class FrameDecoder:
         )
         # A finder pattern lost to glare or a thumb: no zxing pass sees a code there at all.
         grid: Stage = ("roi-grid", lambda i: _qrgrid.read(up(i, 600), _zx_ok))
+        # A code zxing located but could not decode may be bent (crumpled paper): its grid is
+        # fitted piece by piece and the flattened symbol decoded (readers._unbend).
+        bent = _bent_detections(first)
+        unbend: Stage = ("unbend", lambda i: _unbent_read(gray, bent, i))
         deblurs: dict[int, _Deblur] = {}
 
         def deblur(i: int, length: float) -> tuple[str, ...]:
@@ -302,7 +307,8 @@ class FrameDecoder:
         elif _motion(crops[0])[0] > _MOTION:
             stages = [deblur_long, deblur_mid, deblur_short, scale, sharpen, adaptive]
         else:
-            stages = [sharpen, grid, focus_mid, scale, adaptive, sharpen_fine, contrast, denoise]
+            stages = [sharpen, unbend, grid, focus_mid, scale, adaptive, sharpen_fine, contrast,
+                      denoise]
         if grid not in stages:
             stages.append(grid)
         if self._use_pyzbar:
@@ -667,3 +673,26 @@ def _noise_level(gray: GrayImage) -> float:
     c = gray[max(0, h // 2 - 128) : h // 2 + 128, max(0, w // 2 - 128) : w // 2 + 128]
     lap = cv2.Laplacian(c, cv2.CV_16S)
     return float(np.median(np.abs(lap)))
+
+
+def _bent_detections(first: list[zxingcpp.Barcode]) -> list[tuple[npt.NDArray[np.float64], int]]:
+    """Corners (in the symbol's own orientation) and version of each QR code zxing-cpp located
+    but could not decode, in the order _rois takes them."""
+    found: list[tuple[npt.NDArray[np.float64], int]] = []
+    for r in first:
+        version = str(r.extra.get("Version", "")) if isinstance(r.extra, dict) else ""
+        if r.valid or r.format != zxingcpp.BarcodeFormat.QRCode or not version.isdigit():
+            continue
+        p = r.position
+        corners = [p.top_left, p.top_right, p.bottom_right, p.bottom_left]
+        found.append((np.array([[c.x, c.y] for c in corners], np.float64), int(version)))
+    return found
+
+
+def _unbent_read(
+    gray: GrayImage, bent: list[tuple[npt.NDArray[np.float64], int]], i: int
+) -> tuple[str, ...]:
+    if i >= len(bent):
+        return ()
+    flat = _unbend.rectify(gray, *bent[i])
+    return () if flat is None else _zx_ok(flat)
