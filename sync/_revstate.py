@@ -5,7 +5,7 @@ service's wire files (``codes.wire``, PKRL) into index content and keeps exactly
 file, replaced atomically: a crash while a delta is applied leaves the previous version whole.
 
 The service keeps one status per (type, key), so a wire record replaces everything the index
-holds for its key: ``RemoveKey`` then ``Put``.
+holds for its key (``sync._revwire.encode_delta`` merges a delta that way, streamed).
 
 Each installed file's CRC is checked once, right after the sync wrote it, and the identity of
 the checked file is kept beside it (``CHECKED_FILE``): opening that same file later skips the
@@ -20,6 +20,7 @@ import contextlib
 import mmap
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from codes import (
     HEADER_SIZE,
@@ -32,12 +33,16 @@ from codes import (
 from codes.wire import HEADER, ListHeader, decode_header
 from sync._revfile import (
     FileIdentity,
-    apply_delta_file,
     open_index_file,
     verify_index_file,
     write_index_file,
     write_index_with,
 )
+
+# numpy is loaded only when lists arrive (sync._revwire), never to read the index.
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 INDEX_FILE = "revocations.pkridx"
 CHECKED_FILE = INDEX_FILE + ".checked"
@@ -146,9 +151,13 @@ class RevocationState:
         self._check_installed()
 
     def apply_delta(self, wire: Path, *, expect_version: int) -> None:
-        """Apply one delta to the current index; the result replaces it atomically."""
-        from codes.indexing import encode_columns
-        from sync._revwire import decode_records, delta_ops
+        """Apply one delta to the current index; the result replaces it atomically.
+
+        The merge is streamed (``sync._revwire.encode_delta``): the current index is read in
+        slices with ``pread``, after its CRC was checked by reading it (a damaged index must
+        not be carried forward into the new version).
+        """
+        from sync._revwire import decode_records
 
         buf, header = _read_wire(wire, kind="delta", expect_version=expect_version)
         try:
@@ -159,14 +168,21 @@ class RevocationState:
             if header.base != current:
                 raise TokenError("malformed", f"expected a delta based on version {current}, "
                                               f"got base {header.base}")
-            ops = delta_ops(decode_records(memoryview(buf), header, delta=True))
+            self._merge(decode_records(memoryview(buf), header, delta=True), header.version)
         finally:
             _close(buf)
+        self._check_installed()
+
+    def _merge(self, rec: npt.NDArray[np.void], version: int) -> None:
+        from codes.indexing import encode_columns
+        from sync._revwire import encode_delta
+
         if not self.path.exists():
             self.directory.mkdir(parents=True, exist_ok=True)
             write_index_file(self.path, encode_columns(version=0))
-        apply_delta_file(self.path, ops, version=header.version).close()
-        self._check_installed()
+        with open_index_file(self.path) as old:
+            write_index_with(self.path, lambda out: encode_delta(old, rec, version=version,
+                                                                 out=out))
 
 
 __all__ = ["CHECKED_FILE", "INDEX_FILE", "RevocationState"]

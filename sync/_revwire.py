@@ -9,6 +9,12 @@ index order already, so nothing is sorted and neither the snapshot nor the index
 whole in memory (a 10 M-entry first sync used to peak at ~870 MB; see
 docs/performance/lowpower.md). Reading with ``pread`` rather than through a map keeps the
 snapshot's pages in the page cache, out of the kiosk's resident set.
+
+A delta is merged the same way (:func:`encode_delta`): the current index is read in slices,
+each slice's rows of the delta's keys are replaced by the delta's records, and the result is
+streamed into the new file. Nothing is built per record in Python, so the merge leaves no heap
+of small objects behind in a kiosk that runs for weeks (merging a 100,000-record delta through
+``codes.indexing.apply_delta`` left ~37 MB that ``malloc_trim`` could not return).
 """
 
 from __future__ import annotations
@@ -20,8 +26,8 @@ from typing import BinaryIO
 import numpy as np
 import numpy.typing as npt
 
-from codes import HEADER_SIZE, EntryKind, RevocationEntry, Severity, TokenError
-from codes.indexing import DeltaOp, Put, RemoveKey, StreamEncoder
+from codes import HEADER_SIZE, EntryKind, RevocationIndex, Severity, TokenError
+from codes.indexing import StreamEncoder
 from codes.wire import HEADER, ListHeader
 
 RECORD_DTYPE = np.dtype([("type", "u1"), ("status", "u1"), ("key", "V16"), ("since", ">i8")])
@@ -31,6 +37,7 @@ _U32_MAX = (1 << 32) - 1
 # Records per slice of a snapshot: 26 bytes each, so ~6.8 MB a slice.
 SLICE_RECORDS = 1 << 18
 _BUCKETS = 1 << 16
+_SUFFIX = 14  # the index stores a key's last 14 bytes; the first two are its bucket
 
 
 def _check(body: npt.NDArray[np.void], *, delta: bool, first: int = 0) -> None:
@@ -69,20 +76,6 @@ def decode_records(data: bytes | memoryview, header: ListHeader,
     body = np.frombuffer(data, dtype=RECORD_DTYPE, count=header.count, offset=HEADER.size)
     _check(body, delta=delta)
     return body
-
-
-def delta_ops(rec: npt.NDArray[np.void]) -> list[DeltaOp]:
-    """The index operations of delta records: each replaces everything listed for its key."""
-    ops: list[DeltaOp] = []
-    for t, status, key, since in zip(rec["type"].tolist(), rec["status"].tolist(),
-                                     rec["key"].tolist(), rec["since"].tolist(), strict=True):
-        kind = EntryKind(t)
-        ops.append(RemoveKey(kind, key))
-        if status == Severity.REVOKED:
-            ops.append(Put(RevocationEntry(kind, key)))
-        elif status != Severity.GREEN:
-            ops.append(Put(RevocationEntry(kind, key, Severity(status), since)))
-    return ops
 
 
 def _read(fd: int, start: int, stop: int) -> npt.NDArray[np.void]:
@@ -152,3 +145,135 @@ def encode_snapshot(fd: int, header: ListHeader, out: BinaryIO) -> None:
     out.write(encoder.header())
     out.seek(0, os.SEEK_END)
 
+
+
+# -- a delta merged into the current index, streamed ----------------------------------------
+
+
+class _SectionMerge:
+    """Where one section's delta records go among the old rows, found with one pass over the
+    old keys; then each column of the merged section is produced slice by slice.
+
+    A delta record replaces every row of its key (PK1 spec §6: the service keeps one status per
+    (type, key)): those rows are dropped and the record, unless it is a removal, becomes the
+    key's one row, at the place of the first row with a larger key.
+    """
+
+    def __init__(self, index: RevocationIndex, section: int, rec: npt.NDArray[np.void]) -> None:
+        self.index = index
+        self.lay = lay = index.layouts[section]
+        self.section = section
+        buf = index.buffer
+        self.old_dir = np.frombuffer(buf[lay.dir_off:lay.dir_off + 4 * (_BUCKETS + 1)],
+                                     dtype="<u4").astype(np.int64)
+        n = lay.count
+        dkeys = np.ascontiguousarray(rec["key"]).view("S16")
+        # Insertion row of each delta key: the number of old rows with a smaller key.
+        pos = np.full(dkeys.shape[0], -1, dtype=np.int64)
+        dropped: list[npt.NDArray[np.int64]] = []
+        prev_last: bytes | None = None
+        for a, b in _slices(0, n):
+            keys = self._full_keys(a, b)
+            first, last = keys[0], keys[-1]
+            gap = 0 if prev_last is None else int(np.searchsorted(dkeys, prev_last, "right"))
+            i0 = int(np.searchsorted(dkeys, first, "left"))
+            i1 = int(np.searchsorted(dkeys, last, "right"))
+            pos[gap:i0] = a  # between the previous slice's keys and this one's
+            lo = np.searchsorted(keys, dkeys[i0:i1], "left")
+            hi = np.searchsorted(keys, dkeys[i0:i1], "right")
+            # A key whose rows straddle two slices is placed by the second: every row between
+            # the two places is one of its own, dropped, so the result is the same.
+            pos[i0:i1] = a + lo
+            for x, y in zip((a + lo[hi > lo]).tolist(), (a + hi[hi > lo]).tolist(),
+                            strict=True):
+                dropped.append(np.arange(x, y, dtype=np.int64))
+            prev_last = last
+        pos[pos == -1] = n  # after every old key
+        self.dropped = np.concatenate(dropped) if dropped else np.empty(0, np.int64)
+        put = rec["status"] != Severity.GREEN
+        self.new = rec[put]
+        self.new_pos = pos[put]
+        counts = np.diff(self.old_dir)
+        counts -= np.bincount(self._bucket_of(self.dropped), minlength=_BUCKETS)
+        new_keys = np.ascontiguousarray(self.new["key"]).view(np.uint8).reshape(-1, 16)
+        counts += np.bincount((new_keys[:, 0].astype(np.intp) << 8) | new_keys[:, 1],
+                              minlength=_BUCKETS)
+        self.dir = np.zeros(_BUCKETS + 1, dtype="<u4")
+        np.cumsum(counts, out=self.dir[1:])
+        self.new_suffix = np.ascontiguousarray(new_keys[:, 2:]).reshape(-1)
+        # As codes.indexing.apply_delta does: since stays u32 unless a new value needs i64.
+        self.width = lay.since_width
+        if self.width == 4 and self.new.shape[0] and int(self.new["since"].max()) > _U32_MAX:
+            self.width = 8
+
+    def _bucket_of(self, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.intp]:
+        return np.searchsorted(self.old_dir, rows, "right").astype(np.intp) - 1
+
+    def _old(self, off: int, width: int, a: int, b: int) -> bytes:
+        return self.index.buffer[off + a * width:off + b * width]
+
+    def _full_keys(self, a: int, b: int) -> npt.NDArray[np.bytes_]:
+        """Old rows [a, b) as whole 16-byte keys (bucket bytes + stored suffix), comparable
+        with the delta's keys."""
+        full = np.empty((b - a, 16), dtype=np.uint8)
+        bucket = self._bucket_of(np.arange(a, b, dtype=np.int64))
+        full[:, 0] = bucket >> 8
+        full[:, 1] = bucket & 0xFF
+        full[:, 2:] = np.frombuffer(self._old(self.lay.keys_off, _SUFFIX, a, b),
+                                    np.uint8).reshape(-1, _SUFFIX)
+        return full.view("S16")[:, 0]
+
+    def column(self, name: str) -> Iterator[memoryview]:
+        """The merged section's column ``name`` ("keys", "since" or "status"), slice by slice."""
+        lay, n = self.lay, self.lay.count
+        if name == "keys":
+            new = self.new_suffix.view(f"V{_SUFFIX}")
+        elif name == "since":
+            new = self.new["since"].astype("<u4" if self.width == 4 else "<i8")
+        else:
+            new = self.new["status"].astype(np.uint8)
+        for a, b in _slices(0, n) if n else [(0, 0)]:
+            if name == "keys":
+                old = np.frombuffer(self._old(lay.keys_off, _SUFFIX, a, b), f"V{_SUFFIX}")
+            elif name == "since":
+                old = np.frombuffer(self._old(lay.since_off, lay.since_width, a, b),
+                                    "<u4" if lay.since_width == 4 else "<i8")
+                old = old.astype(new.dtype, copy=False)
+            else:
+                old = np.frombuffer(self._old(lay.status_off, 1, a, b), np.uint8)
+            d0, d1 = np.searchsorted(self.dropped, [a, b], "left")
+            drop = self.dropped[d0:d1]
+            keep = np.ones(b - a, dtype=bool)
+            keep[drop - a] = False
+            j0 = int(np.searchsorted(self.new_pos, a, "left"))
+            j1 = self.new_pos.shape[0] if b == n else int(np.searchsorted(self.new_pos, b,
+                                                                          "left"))
+            at = self.new_pos[j0:j1]
+            # Kept old rows before each new row, plus the new rows before it.
+            dest = (at - a) - np.searchsorted(drop, at, "left") + np.arange(j1 - j0)
+            out = np.empty(int(keep.sum()) + (j1 - j0), dtype=new.dtype)
+            is_old = np.ones(out.shape[0], dtype=bool)
+            is_old[dest] = False
+            out[dest] = new[j0:j1]
+            out[is_old] = old[keep]
+            yield memoryview(out.view(np.uint8).data)
+
+
+def encode_delta(index: RevocationIndex, rec: npt.NDArray[np.void], *, version: int,
+                 out: BinaryIO) -> None:
+    """Write ``index`` with the checked delta records ``rec`` (:func:`decode_records`) applied
+    to ``out`` (a new, seekable file), as ``version``.
+
+    The old index is read in slices through ``index.buffer`` (the kiosk reads it with
+    ``pread``); the result equals ``codes.indexing.apply_delta`` of the same change byte for
+    byte (each record a ``RemoveKey`` of its key, then a ``Put`` unless it is a removal).
+    """
+    merges = [_SectionMerge(index, t, rec[rec["type"] == t]) for t in range(3)]
+    encoder = StreamEncoder((merges[0].dir, merges[1].dir, merges[2].dir),
+                            (merges[1].width, merges[2].width), version=version)
+    out.write(bytes(HEADER_SIZE))
+    for piece in encoder.body(lambda section, name: merges[section].column(name)):
+        out.write(piece)
+    out.seek(0)
+    out.write(encoder.header())
+    out.seek(0, os.SEEK_END)
