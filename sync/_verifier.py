@@ -17,6 +17,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
+# The kiosk reads HC1 codes too: their reader (X.509, cbor2) loads with the verifier, not when
+# the first HC1 code is shown (``codes.verify`` imports it on first use).
+import codes._hc1  # noqa: F401
 from codes import (
     DeviceError,
     RevocationIndex,
