@@ -514,10 +514,10 @@ out = {"first": tap()}
 out["rss_start"] = rss()
 out["steady"] = [tap() for _ in range(n)]
 # A list update as the background sync makes it (its own thread), then the next tap.
-from sync._pull import _release_memory
+from sync._heap import release_free_heap
 def apply():
     KioskLists(data).revocations.apply_delta(Path(delta), expect_version=3)
-    _release_memory()  # as pull() does after installing
+    release_free_heap()  # as pull() does after installing
 sync = threading.Thread(target=apply)
 sync.start()
 spin(lambda: not sync.is_alive(), 120)

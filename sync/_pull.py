@@ -27,7 +27,6 @@ Layout under the kiosk data folder::
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import dataclasses
 import shutil
 from dataclasses import dataclass
@@ -41,6 +40,7 @@ from tuf.ngclient.urllib3_fetcher import Urllib3Fetcher
 
 from codes import DeviceError, TokenError, parse_trust_list, write_atomic
 from codes.wire import FULL_TARGET, TRUST_TARGET, delta_target
+from sync._heap import release_free_heap
 from sync._kiosklists import KioskLists
 from sync._lists import ListState
 
@@ -201,7 +201,8 @@ def _refresh(lists: KioskLists, state: ListState, base: str, *, now: int,
             downloaded += full_info.length
             lists.revocations.install_full(path, expect_version=target_version)
             applied.append(f"full {target_version}")
-        _release_memory()
+        # The merge's transient buffers were freed: hand their pages back now, not whenever.
+        release_free_heap()
 
     counts = lists.revocations.counts()
     new_state = dataclasses.replace(
@@ -211,21 +212,6 @@ def _refresh(lists: KioskLists, state: ListState, base: str, *, now: int,
         card_entries=counts.get("card", 0))
     lists.save_state(new_state)
     return PullResult(new_state, tuple(applied), downloaded)
-
-
-def _release_memory() -> None:
-    """Hand the heap freed after a big index build back to the OS (glibc only).
-
-    Building or merging a 10 M-entry index allocates 500-800 MB transiently; glibc keeps part
-    of the freed heap in a kiosk process that lives for weeks (measured after a first sync:
-    203 MB resident without this, 173 MB with it; docs/performance/sync.md). ``malloc_trim``
-    returns it. Elsewhere (musl, macOS) this is a no-op.
-    """
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        libc.malloc_trim(0)
-    except (OSError, AttributeError):
-        return
 
 
 def _required(updater: Updater, path: str) -> TargetFile:
