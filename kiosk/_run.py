@@ -137,8 +137,10 @@ class Kiosk:
     """The assembled kiosk: the gate app over the data folder, its readers and background sync."""
 
     def __init__(self, opts: RunOptions) -> None:
-        from sync import background_sync
+        from sync import background_sync, fix_mmap_threshold
 
+        # Big transient blocks (window images, scrypt, list merges) are unmapped when freed.
+        fix_mmap_threshold()
         self.config_path, cfg = resolve_config(opts)
         self.data_dir = opts.data_dir
         self.store = Store(opts.data_dir)

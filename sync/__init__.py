@@ -6,6 +6,7 @@
   ``SyncedVerifier``: the gate's verifier over them, with the stale-data policy.
 - ``push_pending``: signed entry-record upload with the kiosk's ``DeviceKey``.
 - ``SyncScheduler``/``background_sync``: both in a background thread with backoff.
+- ``fix_mmap_threshold``: keeps a long-running kiosk's C heap from holding big freed blocks.
 
 The record and list formats it shares with the service are in ``codes.wire``.
 """
@@ -41,6 +42,7 @@ __all__ = [
     "backoff_delay",
     "build_index_file",
     "device_public_key",
+    "fix_mmap_threshold",
     "kv_get_in",
     "kv_set_in",
     "load_or_create_device_key",
@@ -58,6 +60,7 @@ if TYPE_CHECKING:
     from sync._background import background_sync
     from sync._clock import ROLLBACK_TOLERANCE_S, ClockReading, TrustedClock, assess_clock
     from sync._devicekey import DeviceKey, device_public_key, load_or_create_device_key
+    from sync._heap import fix_mmap_threshold
     from sync._kiosklists import KioskLists
     from sync._lists import DEFAULT_MAX_AGE, ListState, apply_stale_policy
     from sync._pull import PullResult, SyncError, pull
@@ -87,6 +90,7 @@ _MODULES = {
     "sync._background": ["background_sync"],
     "sync._clock": ["ROLLBACK_TOLERANCE_S", "ClockReading", "TrustedClock", "assess_clock"],
     "sync._devicekey": ["DeviceKey", "device_public_key", "load_or_create_device_key"],
+    "sync._heap": ["fix_mmap_threshold"],
     "sync._kiosklists": ["KioskLists"],
     "sync._lists": ["DEFAULT_MAX_AGE", "ListState", "apply_stale_policy"],
     "sync._pull": ["PullResult", "SyncError", "pull"],
