@@ -22,6 +22,7 @@ it after its Reed-Solomon checks (format information BCH, codeword RS) counts.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Callable, Iterator
@@ -39,9 +40,14 @@ F64 = npt.NDArray[np.float64]
 # largest QR version (§6.4.1).
 _MIN_VERSION: Final = 2
 _MAX_VERSION: Final = 40
-# At most this many finder candidates (the best by shape) and grid hypotheses decoded per region.
+# At most this many finder candidates (the best by shape), grid hypotheses fitted to the
+# alignment patterns and fitted grids decoded per region.
 _MAX_FINDERS: Final = 6
-_MAX_DECODES: Final = 3
+_MAX_REFINED: Final = 6
+_MAX_DECODES: Final = 2
+# A fitted grid is decoded only when its function patterns correlate at least this well with
+# what the picture shows there.
+_MIN_FIT: Final = 0.5
 # An alignment pattern is accepted where its 5x5 module picture correlates at least this well
 # with the ideal one (random data modules nearby stay well below it).
 _ALIGN_MIN_NCC: Final = 0.7
@@ -241,47 +247,53 @@ def _ncc(values: npt.NDArray[np.float32], dark: npt.NDArray[np.bool_]) -> float:
     return float(np.sum(v * t)) / den if den > 0 else -1.0
 
 
-_ALIGN_DARK: Final = function_pattern(2)[1][16:21, 16:21].reshape(-1)
-_ALIGN_T: Final = np.where(_ALIGN_DARK, -1.0, 1.0) - float(np.where(_ALIGN_DARK, -1.0, 1.0).mean())
-_STEPS: Final = np.arange(-1.5, 1.51, 0.25)
-_OFFSETS: Final = np.array([(dx, dy) for dy in _STEPS for dx in _STEPS])
-_CELLS: Final = np.array([(x + 0.5, y + 0.5) for y in range(-2, 3) for x in range(-2, 3)])
+# The alignment pattern as a template at _PATCH_PX pixels per module, and the search window:
+# 1.5 modules either way of where the grid puts it.
+_PATCH_PX: Final = 4
+_SEARCH: Final = 1.5
+_ALIGN_TEMPLATE: Final = np.where(
+    function_pattern(2)[1][16:21, 16:21], 0.0, 255.0
+).astype(np.float32).repeat(_PATCH_PX, 0).repeat(_PATCH_PX, 1)
 
 
 def _find_alignment(
     gray32: npt.NDArray[np.float32], h: F64, col: int, row: int
 ) -> tuple[float, float] | None:
     """Picture position of the alignment pattern centred on module (row, col), searched within
-    1.5 modules of where h puts it; None when nothing there looks like one."""
-    centres = _OFFSETS + np.array([col, row], np.float64)
-    pts = (centres[:, None, :] + _CELLS[None, :, :]).reshape(-1, 2)
-    vals = _sample(gray32, h, pts).reshape(len(centres), -1)
-    # Correlation of every candidate with the ideal pattern at once; a candidate reaching
-    # outside the picture (nan) scores nan and is never the best.
-    v = vals - vals.mean(axis=1, keepdims=True)
-    den = np.sqrt(np.sum(v * v, axis=1) * float(np.sum(_ALIGN_T * _ALIGN_T)))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        scores = np.where(den > 0, (v @ _ALIGN_T) / den, np.nan)
-    if not np.any(np.isfinite(scores)):
+    _SEARCH modules of where h puts it; None when nothing there looks like one."""
+    half = 2.5 + _SEARCH  # modules from the centre to the patch's edge
+    side = round(2 * half * _PATCH_PX)
+    x0, y0 = col + 0.5 - half, row + 0.5 - half
+    # Patch pixel -> module coordinates -> picture: the patch is the grid's view of the area,
+    # so the pattern looks square in it whatever the angle.
+    k = 1 / _PATCH_PX
+    to_module = np.array([[k, 0, x0 + k / 2], [0, k, y0 + k / 2], [0, 0, 1]])
+    x1, y1 = x0 + 2 * half, y0 + 2 * half
+    corners = _project(h, np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]]))
+    hgt, wid = gray32.shape
+    if corners.min() < 0 or corners[:, 0].max() >= wid or corners[:, 1].max() >= hgt:
         return None
-    best = int(np.nanargmax(scores))
-    if scores[best] < _ALIGN_MIN_NCC:
+    patch = cv2.warpPerspective(
+        gray32, h @ to_module, (side, side), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    )
+    scores = cv2.matchTemplate(patch, _ALIGN_TEMPLATE, cv2.TM_CCOEFF_NORMED)
+    _, best, _, (bx, by) = cv2.minMaxLoc(scores)
+    if not best >= _ALIGN_MIN_NCC:
         return None
-    # Sub-step position: a parabola through the best score and its neighbours on each axis.
-    grid = scores.reshape(len(_STEPS), len(_STEPS))
-    by, bx = divmod(best, len(_STEPS))
-    cx, cy = centres[best] + 0.5
-    step = float(_STEPS[1] - _STEPS[0])
-    cx += step * _peak(grid[by, bx - 1 : bx + 2]) if 0 < bx < len(_STEPS) - 1 else 0.0
-    cy += step * _peak(grid[by - 1 : by + 2, bx]) if 0 < by < len(_STEPS) - 1 else 0.0
+    # Sub-pixel position: a parabola through the best score and its neighbours on each axis.
+    fx = float(bx) + (_peak(scores[by, bx - 1 : bx + 2]) if 0 < bx < scores.shape[1] - 1 else 0.0)
+    fy = float(by) + (_peak(scores[by - 1 : by + 2, bx]) if 0 < by < scores.shape[0] - 1 else 0.0)
+    centre = side / 2 - _ALIGN_TEMPLATE.shape[0] / 2  # the template's top-left at no offset
+    cx = col + 0.5 + (fx - centre) / _PATCH_PX
+    cy = row + 0.5 + (fy - centre) / _PATCH_PX
     x, y = _project(h, np.array([[cx, cy]]))[0]
     return float(x), float(y)
 
 
-def _peak(three: npt.NDArray[np.float64]) -> float:
-    """Offset (-0.5..0.5 steps) of the vertex of the parabola through three equally spaced
+def _peak(three: npt.ArrayLike) -> float:
+    """Offset (-0.5..0.5 samples) of the vertex of the parabola through three equally spaced
     values around a maximum."""
-    left, mid, right = (float(v) for v in three)
+    left, mid, right = (float(v) for v in np.asarray(three, np.float64))
     den = left - 2 * mid + right
     if not math.isfinite(den) or den >= 0:
         return 0.0
@@ -347,21 +359,31 @@ def _initial(
     return _fit(src, dst, [], n), src, dst
 
 
+@functools.lru_cache(maxsize=8)
+def _function_modules(version: int) -> tuple[F64, npt.NDArray[np.bool_]]:
+    """Centres (module coordinates) and colours of a version's function pattern modules."""
+    mask, dark = function_pattern(version)
+    rows, cols = np.nonzero(mask)
+    return np.c_[cols + 0.5, rows + 0.5].astype(np.float64), dark[rows, cols]
+
+
 def _score(gray32: npt.NDArray[np.float32], hyp: _Hypothesis) -> float:
     """How well the function patterns appear under a hypothesis's grid."""
-    mask, dark = function_pattern(hyp.version)
-    rows, cols = np.nonzero(mask)
-    pts = np.c_[cols + 0.5, rows + 0.5]
-    return _ncc(_sample(gray32, hyp.homography, pts), dark[rows, cols])
+    pts, dark = _function_modules(hyp.version)
+    return _ncc(_sample(gray32, hyp.homography, pts), dark)
 
 
-def _refine(gray32: npt.NDArray[np.float32], hyp: _Hypothesis) -> _Hypothesis:
-    """The grid fitted to every alignment pattern found, nearest to the finders first."""
+def _refine(
+    gray32: npt.NDArray[np.float32], hyp: _Hypothesis, limit: int | None = None
+) -> _Hypothesis:
+    """The grid fitted to every alignment pattern found (of the first limit looked for, when
+    given), nearest to the finders first."""
     n = 17 + 4 * hyp.version
     src, dst = list(hyp.src), list(hyp.dst)
     known = [_role_centre(role, n) for _, role in hyp.finders]
     todo = alignment_centres(hyp.version)
     todo.sort(key=lambda rc: min(math.dist((rc[1] + 0.5, rc[0] + 0.5), k) for k in known))
+    todo = todo[:limit] if limit is not None else todo
     h = hyp.homography
     landmarks = list(known)
     for r, c in todo:
@@ -371,6 +393,10 @@ def _refine(gray32: npt.NDArray[np.float32], hyp: _Hypothesis) -> _Hypothesis:
         src.append((c + 0.5, r + 0.5))
         dst.append(at)
         landmarks.append((c + 0.5, r + 0.5))
+        # Refitting costs a homography; once a few are in, new ones hardly move the grid.
+        if len(landmarks) <= 6 or len(landmarks) % 3 == 0:
+            h = _fit(src, dst, landmarks, n)
+    if len(landmarks) > 6 and len(landmarks) % 3:
         h = _fit(src, dst, landmarks, n)
     return _Hypothesis(hyp.version, hyp.finders, h, tuple(src), tuple(dst))
 
@@ -406,10 +432,32 @@ def read(gray: GrayImage, decode: Callable[[GrayImage], tuple[str, ...]]) -> tup
     if len(finders) < 2:
         return ()
     gray32 = gray.astype(np.float32)
-    hyps = sorted(_hypotheses(finders, gray.shape), key=lambda x: -_score(gray32, x))
-    for hyp in hyps[:_MAX_DECODES]:
+    hyps = _distinct(sorted(_hypotheses(finders, gray.shape), key=lambda x: -_score(gray32, x)))
+    # The first grid ranks the right hypothesis among the first few, and fitted to the nearest
+    # alignment patterns it stands out (its function patterns correlate > 0.75 where the others'
+    # stay below 0.7); only the best are fitted to all of them and decoded.
+    quick = [(_score(gray32, q), h) for h in hyps[:_MAX_REFINED] for q in [_refine(gray32, h, 3)]]
+    quick.sort(key=lambda sh: -sh[0])
+    for _, hyp in quick[:_MAX_DECODES]:
         fitted = _refine(gray32, hyp)
+        if _score(gray32, fitted) < _MIN_FIT:
+            continue
         texts = decode(draw(sample_modules(gray, fitted.version, fitted.homography)))
         if texts:
             return texts
     return ()
+
+
+def _distinct(hyps: list[_Hypothesis]) -> list[_Hypothesis]:
+    """hyps without repeats: three finders give the same grid from each of their pairs."""
+    out: list[_Hypothesis] = []
+    seen: list[tuple[int, F64, float]] = []
+    for h in hyps:
+        n = 17 + 4 * h.version
+        corners = _project(h.homography, np.array([[0, 0], [n, 0], [n, n], [0, n]], np.float64))
+        module = float(np.linalg.norm(corners[1] - corners[0])) / n
+        if any(v == h.version and float(np.abs(c - corners).max()) < 2 * m for v, c, m in seen):
+            continue
+        seen.append((h.version, corners, module))
+        out.append(h)
+    return out
