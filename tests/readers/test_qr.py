@@ -86,7 +86,9 @@ CASCADE_CASES = [
     ("blur", 10, "roi-defocus"),
     ("motion_blur", 7, "roi-deblur-long"),
     ("motion_blur", 13, "roi-deblur"),
-    ("glare", 4, "roi-adaptive"),
+    ("glare", 10, "roi-adaptive"),
+    ("glare", 32, "roi-grid"),  # a finder pattern washed out
+    ("occlusion", 13, "roi-grid"),  # a finder pattern under the thumb
     ("noise", 6, "roi-denoise"),
 ]
 
