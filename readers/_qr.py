@@ -10,7 +10,9 @@ code region (from zxing's own failed detections, else a texture search): scale-u
 contrast normalisation (CLAHE), sharpening, adaptive threshold, denoising, defocus deblurring
 (Wiener deconvolution with a Gaussian point spread function), motion deblurring (Wiener
 deconvolution along the direction the structure tensor finds), flattening a bent code along
-its own alignment patterns (readers._unbend), pyzbar. A quick
+its own alignment patterns (readers._unbend), re-drawing a code whose finder pattern is lost
+to glare or a thumb from the grid the other two and the alignment patterns give
+(readers._qrgrid), pyzbar. A quick
 diagnosis (sensor noise level, motion coherence) picks the order; within it stages are ordered
 by what they recovered per millisecond in bench/bench_qr.py, and a stage is skipped when its
 running cost estimate would overrun the budget.
