@@ -124,10 +124,10 @@ def main() -> int:
     print("| command | wall median | wall min | CPU median | CPU min | × python -c pass "
           "(wall / CPU, medians) |")
     print("|---|---:|---:|---:|---:|---:|")
-    for name, (wall, cpu) in times.items():
+    for name, (walls, cpus) in times.items():
         b = base["plain venv: " if name.startswith("plain venv: ") else ""]
-        print(f"| {name} | {med(wall):.1f} ms | {min(wall):.1f} ms | {med(cpu):.1f} ms | "
-              f"{min(cpu):.1f} ms | {med(wall) / b[0]:.2f} / {med(cpu) / b[1]:.2f} |")
+        print(f"| {name} | {med(walls):.1f} ms | {min(walls):.1f} ms | {med(cpus):.1f} ms | "
+              f"{min(cpus):.1f} ms | {med(walls) / b[0]:.2f} / {med(cpus) / b[1]:.2f} |")
     names = ("interpreter start (to the script's first line)", "import kiosk.cli",
              "main() (parsing, the command's imports, the check, the output)",
              "shutdown (after atexit)")
