@@ -33,7 +33,6 @@ import json
 import os
 import sqlite3
 import threading
-import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -502,6 +501,8 @@ class Store:
 
     def all_record_ids(self) -> set[str]:
         rows = self._read("SELECT record_id FROM entry_records")
+        import uuid  # not at the top: it loads `platform`, which a read-only command skips
+
         return {str(uuid.UUID(bytes=r[0])) for r in rows if isinstance(r[0], bytes)}
 
     def purge_uploaded(self, now: int, retention_s: int | None = None) -> int:

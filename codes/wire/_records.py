@@ -16,7 +16,6 @@ import gzip
 import json
 import re
 import unicodedata
-import uuid
 import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -124,6 +123,10 @@ class EntryRecord:
 
 def validate_record(rec: EntryRecord) -> EntryRecord:
     """Return rec when every field is well-formed; raise RecordError (saying which) otherwise."""
+    # uuid is imported where records are handled: importing it loads `platform` (~2 ms), which a
+    # one-shot `passkiosk verify`, importing this module with the store, does not need.
+    import uuid
+
     try:
         canonical = str(uuid.UUID(rec.record_id))
     except (ValueError, TypeError, AttributeError) as e:
@@ -154,6 +157,8 @@ def validate_record(rec: EntryRecord) -> EntryRecord:
 
 def new_record_id() -> str:
     """A fresh random record id (UUID4); uploads de-duplicate on it."""
+    import uuid
+
     return str(uuid.uuid4())
 
 
@@ -184,6 +189,8 @@ Row = tuple[bytes, int, str, str, str, str, str, bytes | None, bytes | None]
 
 def record_id_blob(record_id: str) -> bytes:
     """The 16 stored bytes of a canonical record id (RecordError if it is not one)."""
+    import uuid
+
     try:
         return uuid.UUID(record_id).bytes
     except (ValueError, TypeError, AttributeError) as e:
@@ -212,6 +219,7 @@ def record_from_row(row: tuple[object, ...]) -> EntryRecord:
     if len(row) != len(ROW_COLUMNS):
         raise RecordError(f"record row: expected {len(ROW_COLUMNS)} columns, got {len(row)}")
     rid, at, site, gate, outcome, reason, fmt, sh, tid = row
+    import uuid
 
     def blob(value: object, what: str) -> bytes:
         if not isinstance(value, bytes) or len(value) != 16:
