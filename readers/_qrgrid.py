@@ -45,6 +45,8 @@ _MAX_VERSION: Final = 40
 _MAX_FINDERS: Final = 6
 _MAX_REFINED: Final = 6
 _MAX_DECODES: Final = 2
+# Alignment patterns a hypothesis is first fitted to, to rank it.
+_QUICK: Final = 5
 # A fitted grid is decoded only when its function patterns correlate at least this well with
 # what the picture shows there.
 _MIN_FIT: Final = 0.5
@@ -300,23 +302,97 @@ def _peak(three: npt.ArrayLike) -> float:
     return max(-0.5, min(0.5, 0.5 * (left - right) / den))
 
 
-def _hypotheses(finders: list[Finder], shape: tuple[int, int]) -> Iterator[_Hypothesis]:
+def _version_code(version: int) -> int:
+    """The 18-bit version information of a version: 6 bits and their BCH(18,6) remainder
+    (§6.10, Annex D; generator 0x1F25)."""
+    rem = version
+    for _ in range(12):
+        rem = (rem << 1) ^ ((rem >> 11) * 0x1F25)
+    return version << 12 | rem
+
+
+_VERSION_CODES: Final = {v: _version_code(v) for v in range(7, _MAX_VERSION + 1)}
+
+
+def _read_version(
+    gray32: npt.NDArray[np.float32], h: F64, finders: tuple[tuple[Finder, str], ...], n: int
+) -> int | None:
+    """The version read from the version information next to the top-right or bottom-left
+    finder (§6.10: two copies; BCH(18,6) corrects up to 3 wrong bits in each), or None.
+
+    The blocks sit within a few modules of their finder, so the first grid (exact at the
+    finders, approximate in between) finds them even when it has the size wrong."""
+    best: tuple[int, int] | None = None
+    i = np.arange(18)
+    for _, role in finders:
+        if role == "TR":
+            bits = np.c_[n - 11 + i % 3, i // 3]
+            dark = np.c_[np.full(7, n - 7), np.arange(7)]
+            light = np.c_[np.full(7, n - 8), np.arange(7)]
+        elif role == "BL":
+            bits = np.c_[i // 3, n - 11 + i % 3]
+            dark = np.c_[np.arange(7), np.full(7, n - 7)]
+            light = np.c_[np.arange(7), np.full(7, n - 8)]
+        else:
+            continue
+        vals = _sample(gray32, h, (bits + 0.5).astype(np.float64))
+        lo = _sample(gray32, h, (dark + 0.5).astype(np.float64))
+        hi = _sample(gray32, h, (light + 0.5).astype(np.float64))
+        if not (np.all(np.isfinite(vals)) and np.all(np.isfinite(lo)) and np.all(np.isfinite(hi))):
+            continue
+        threshold = (float(np.median(lo)) + float(np.median(hi))) / 2
+        word = sum(1 << int(k) for k in i if vals[k] < threshold)
+        for version, code in _VERSION_CODES.items():
+            wrong = (word ^ code).bit_count()
+            if wrong <= 3 and (best is None or wrong < best[1]):
+                best = (version, wrong)
+    return None if best is None else best[0]
+
+
+def _step_along(f: Finder, e: F64, diagonal: bool) -> float:
+    """Pixels per module step of the grid along unit direction e at finder f: its ring's sides
+    that run along e (the ring is 5 modules wide), or its diagonal (5 steps of one module
+    across and one down). Seen at an angle, a module is longer one way than the other; the
+    finders' mean size would misjudge the distance between them."""
+    p = f.ring
+    if diagonal:
+        vecs = np.array([p[2] - p[0], p[3] - p[1]])
+    else:
+        vecs = np.array([p[1] - p[0], p[2] - p[1], p[3] - p[2], p[0] - p[3]])
+    lengths = np.hypot(vecs[:, 0], vecs[:, 1])
+    along = np.abs(vecs @ e) / np.maximum(lengths, 1e-9)
+    best = np.argsort(-along)[: 1 if diagonal else 2]
+    return max(float(lengths[best].mean()) / 5, 1e-3)
+
+
+def _hypotheses(finders: list[Finder], gray32: npt.NDArray[np.float32]) -> Iterator[_Hypothesis]:
     """Every (version, roles) two finder candidates could be, with their first affine grid."""
+    shape = (int(gray32.shape[0]), int(gray32.shape[1]))
     for a, b in itertools.permutations(finders, 2):
-        u = (a.module + b.module) / 2
-        if not 0.7 < a.module / b.module < 1.4:
+        if not 0.6 < a.module / b.module < 1.6:
             continue
         d = math.dist(a.centre, b.centre)
+        e = (np.asarray(b.centre) - np.asarray(a.centre)) / max(d, 1e-9)
         for ra, rb in _ROLE_PAIRS:
-            n_est = d / u / (math.sqrt(2) if (ra, rb) == ("TR", "BL") else 1.0) + 7
-            v_est = (n_est - 17) / 4
-            for version in range(max(_MIN_VERSION, math.floor(v_est - 1)), math.ceil(v_est + 1)):
-                if version > _MAX_VERSION or abs(17 + 4 * version - n_est) > max(4, 0.1 * n_est):
-                    continue
+            diagonal = (ra, rb) == ("TR", "BL")
+            step = (_step_along(a, e, diagonal) + _step_along(b, e, diagonal)) / 2
+            n_est = d / step + 7
+            v_est = min(_MAX_VERSION, max(_MIN_VERSION, round((n_est - 17) / 4)))
+            # The estimate is within a version of the truth; the version information, where it
+            # reads, settles it.
+            pair = ((a, ra), (b, rb))
+            first = _initial(a, ra, b, rb, 17 + 4 * v_est, shape)
+            read = None if first is None else _read_version(gray32, first[0], pair, 17 + 4 * v_est)
+            if read is not None and abs(17 + 4 * read - n_est) <= 0.35 * n_est:
+                versions = [read]
+            else:
+                near = range(v_est - 1, v_est + 2)
+                versions = [v for v in near if _MIN_VERSION <= v <= _MAX_VERSION]
+            for version in versions:
                 fitted = _initial(a, ra, b, rb, 17 + 4 * version, shape)
                 if fitted is not None:
                     h, src, dst = fitted
-                    yield _Hypothesis(version, ((a, ra), (b, rb)), h, tuple(src), tuple(dst))
+                    yield _Hypothesis(version, pair, h, tuple(src), tuple(dst))
 
 
 _Fitted = tuple[F64, list[tuple[float, float]], list[tuple[float, float]]]
@@ -329,13 +405,13 @@ def _initial(
     ca, cb = complex(*a.centre), complex(*b.centre)
     # The similarity module -> picture through both centres (a code is never seen mirrored).
     k = (cb - ca) / (mb - ma)
-    if not 0.75 < abs(k) / ((a.module + b.module) / 2) < 1.33:
+    if not 0.6 < abs(k) / ((a.module + b.module) / 2) < 1.6:
         return None
     # Each finder's own edges must run along the grid's axes (mod 90 degrees).
     for f in (a, b):
         edge = f.ring[1] - f.ring[0]
         diff = (math.atan2(edge[1], edge[0]) - math.atan2(k.imag, k.real)) % (math.pi / 2)
-        if min(diff, math.pi / 2 - diff) > math.radians(15):
+        if min(diff, math.pi / 2 - diff) > math.radians(25):
             return None
     off = ca - k * ma
     corners = [k * complex(x, y) + off for x, y in ((0, 0), (n, 0), (n, n), (0, n))]
@@ -432,11 +508,13 @@ def read(gray: GrayImage, decode: Callable[[GrayImage], tuple[str, ...]]) -> tup
     if len(finders) < 2:
         return ()
     gray32 = gray.astype(np.float32)
-    hyps = _distinct(sorted(_hypotheses(finders, gray.shape), key=lambda x: -_score(gray32, x)))
+    hyps = _distinct(sorted(_hypotheses(finders, gray32), key=lambda x: -_score(gray32, x)))
     # The first grid ranks the right hypothesis among the first few, and fitted to the nearest
     # alignment patterns it stands out (its function patterns correlate > 0.75 where the others'
     # stay below 0.7); only the best are fitted to all of them and decoded.
-    quick = [(_score(gray32, q), h) for h in hyps[:_MAX_REFINED] for q in [_refine(gray32, h, 3)]]
+    quick = [
+        (_score(gray32, q), h) for h in hyps[:_MAX_REFINED] for q in [_refine(gray32, h, _QUICK)]
+    ]
     quick.sort(key=lambda sh: -sh[0])
     for _, hyp in quick[:_MAX_DECODES]:
         fitted = _refine(gray32, hyp)
