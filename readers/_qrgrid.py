@@ -191,6 +191,8 @@ class _Hypothesis:
     # The correspondences it was fitted to: module coordinates -> picture pixels.
     src: tuple[tuple[float, float], ...]
     dst: tuple[tuple[float, float], ...]
+    # Whether the finders' corners alone fix the perspective (see _initial).
+    perspective: bool = False
 
 
 def _project(h: F64, pts: F64) -> F64:
@@ -199,11 +201,21 @@ def _project(h: F64, pts: F64) -> F64:
     return np.asarray(p[:, :2] / p[:, 2:3], np.float64)
 
 
+def _spans(landmarks: list[tuple[float, float]], n: int) -> bool:
+    """Whether landmarks (module coordinates) cover enough of an n-module symbol to pin its
+    perspective: at least four, enclosing over 15 % of its area."""
+    if len(landmarks) < 4:
+        return False
+    hull = cv2.convexHull(np.asarray(landmarks, np.float32))
+    return float(cv2.contourArea(hull)) > 0.15 * n * n
+
+
 def _fit(
     src: list[tuple[float, float]],
     dst: list[tuple[float, float]],
     landmarks: list[tuple[float, float]],
     n: int,
+    perspective: bool = False,
 ) -> F64:
     """The least-squares homography through the correspondences when the landmarks (finder and
     alignment centres, module coordinates) span the symbol, else the least-squares affine map:
@@ -211,11 +223,7 @@ def _fit(
     perspective across that line undetermined, and a homography would extrapolate it wildly."""
     s = np.asarray(src, np.float64)
     d = np.asarray(dst, np.float64)
-    spread = 0.0
-    if len(landmarks) >= 4:
-        hull = cv2.convexHull(np.asarray(landmarks, np.float32))
-        spread = float(cv2.contourArea(hull)) / (n * n)
-    if spread > 0.15:
+    if perspective or _spans(landmarks, n):
         h, _ = cv2.findHomography(s, d, 0)
         if h is not None and abs(float(np.linalg.det(h))) > 1e-12:
             return np.asarray(h, np.float64)
@@ -253,17 +261,22 @@ def _ncc(values: npt.NDArray[np.float32], dark: npt.NDArray[np.bool_]) -> float:
 # 1.5 modules either way of where the grid puts it.
 _PATCH_PX: Final = 4
 _SEARCH: Final = 1.5
+# ... and 3 modules while the grid is still affine: seen at an angle, a code's modules grow
+# towards the near side, and the affine grid from two finders misplaces the far patterns.
+_SEARCH_AFFINE: Final = 3.0
+# Two finders whose module sizes differ by more than this factor: a code at a steep angle.
+_STEEP: Final = 1.15
 _ALIGN_TEMPLATE: Final = np.where(
     function_pattern(2)[1][16:21, 16:21], 0.0, 255.0
 ).astype(np.float32).repeat(_PATCH_PX, 0).repeat(_PATCH_PX, 1)
 
 
 def _find_alignment(
-    gray32: npt.NDArray[np.float32], h: F64, col: int, row: int
+    gray32: npt.NDArray[np.float32], h: F64, col: int, row: int, search: float = _SEARCH
 ) -> tuple[float, float] | None:
     """Picture position of the alignment pattern centred on module (row, col), searched within
-    _SEARCH modules of where h puts it; None when nothing there looks like one."""
-    half = 2.5 + _SEARCH  # modules from the centre to the patch's edge
+    search modules of where h puts it; None when nothing there looks like one."""
+    half = 2.5 + search  # modules from the centre to the patch's edge
     side = round(2 * half * _PATCH_PX)
     x0, y0 = col + 0.5 - half, row + 0.5 - half
     # Patch pixel -> module coordinates -> picture: the patch is the grid's view of the area,
@@ -391,11 +404,11 @@ def _hypotheses(finders: list[Finder], gray32: npt.NDArray[np.float32]) -> Itera
             for version in versions:
                 fitted = _initial(a, ra, b, rb, 17 + 4 * version, shape)
                 if fitted is not None:
-                    h, src, dst = fitted
-                    yield _Hypothesis(version, pair, h, tuple(src), tuple(dst))
+                    h, src, dst, steep = fitted
+                    yield _Hypothesis(version, pair, h, tuple(src), tuple(dst), steep)
 
 
-_Fitted = tuple[F64, list[tuple[float, float]], list[tuple[float, float]]]
+_Fitted = tuple[F64, list[tuple[float, float]], list[tuple[float, float]], bool]
 
 
 def _initial(
@@ -432,7 +445,11 @@ def _initial(
             if dist[j] < 1.5 * abs(k):
                 src.append((m.real + dx, m.imag + dy))
                 dst.append((float(f.ring[j, 0]), float(f.ring[j, 1])))
-    return _fit(src, dst, [], n), src, dst
+    # Finders of clearly different sizes: the code is seen at a steep angle and an affine grid
+    # would be off by modules at the far side; the eight ring corners then fix the perspective
+    # well enough to start from (on a code seen square on, their pixel rounding would not).
+    perspective = max(a.module, b.module) > _STEEP * min(a.module, b.module)
+    return _fit(src, dst, [], n, perspective), src, dst, perspective
 
 
 @functools.lru_cache(maxsize=8)
@@ -463,7 +480,8 @@ def _refine(
     h = hyp.homography
     landmarks = list(known)
     for r, c in todo:
-        at = _find_alignment(gray32, h, c, r)
+        search = _SEARCH if _spans(landmarks, n) else _SEARCH_AFFINE
+        at = _find_alignment(gray32, h, c, r, search)
         if at is None:
             continue
         src.append((c + 0.5, r + 0.5))
@@ -471,10 +489,10 @@ def _refine(
         landmarks.append((c + 0.5, r + 0.5))
         # Refitting costs a homography; once a few are in, new ones hardly move the grid.
         if len(landmarks) <= 6 or len(landmarks) % 3 == 0:
-            h = _fit(src, dst, landmarks, n)
+            h = _fit(src, dst, landmarks, n, hyp.perspective)
     if len(landmarks) > 6 and len(landmarks) % 3:
-        h = _fit(src, dst, landmarks, n)
-    return _Hypothesis(hyp.version, hyp.finders, h, tuple(src), tuple(dst))
+        h = _fit(src, dst, landmarks, n, hyp.perspective)
+    return _Hypothesis(hyp.version, hyp.finders, h, tuple(src), tuple(dst), hyp.perspective)
 
 
 def sample_modules(gray: GrayImage, version: int, h: F64) -> npt.NDArray[np.bool_]:

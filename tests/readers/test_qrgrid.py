@@ -28,11 +28,23 @@ def matrix_of_version(version: int, text: str = "PK1:ABC") -> np.ndarray:
     return np.array(q.get_matrix(), dtype=bool)
 
 
+# Where the corners of the 900x900 ground land: a slight angle, and a code tilted ~35 degrees
+# away from the camera (one side much shorter than the other).
+SLIGHT = [[40, 10], [890, 60], [840, 880], [10, 850]]
+STRONG = [[60, 150], [880, 20], [880, 880], [60, 740]]
+
+
 def picture(
-    modules: np.ndarray, px: int, lost: Role | None = None, *, tilt: bool = False
+    modules: np.ndarray,
+    px: int,
+    lost: Role | None = None,
+    *,
+    tilt: bool = False,
+    corners: list[list[int]] = SLIGHT,
 ) -> np.ndarray:
     """modules drawn at px pixels per module on a grey 900x900 ground, optionally with one
-    finder pattern (and its separator) washed out to white and seen at an angle."""
+    finder pattern (and its separator) washed out to white and seen at an angle (the ground's
+    corners moved to corners)."""
     m = np.pad(modules, 4, constant_values=False)
     img = np.where(m, 25, 235).astype(np.uint8).repeat(px, 0).repeat(px, 1)
     n = modules.shape[0]
@@ -45,7 +57,7 @@ def picture(
     canvas[y : y + img.shape[0], x : x + img.shape[1]] = img
     if tilt:
         src = np.float32([[0, 0], [side, 0], [side, side], [0, side]])
-        dst = np.float32([[40, 10], [side - 10, 60], [side - 60, side - 20], [10, side - 50]])
+        dst = np.float32(corners)
         hom = cv2.getPerspectiveTransform(src, dst)
         canvas = cv2.warpPerspective(canvas, hom, (side, side), borderValue=140)
         canvas = cv2.GaussianBlur(canvas, (0, 0), 0.8)
@@ -119,6 +131,15 @@ def test_no_finders_in_a_plain_picture() -> None:
 def test_a_code_with_a_lost_finder_is_read(lost: Role, tilt: bool) -> None:
     gray = picture(qr_matrix(TOKEN, "H"), 6, lost, tilt=tilt)
     assert decode_zxing(gray) == []  # no finder-based detector sees it
+    assert grid.read(gray, _zx_ok) == (TOKEN,)
+
+
+@pytest.mark.parametrize("lost", ["TL", "TR", "BL"])
+def test_a_strongly_tilted_code_with_a_lost_finder_is_read(lost: Role) -> None:
+    # The near side's modules are ~1.5x the far side's: the grid comes from the alignment
+    # patterns, the version from the version information (§6.10) or the finders' module steps.
+    gray = picture(qr_matrix(TOKEN, "H"), 7, lost, tilt=True, corners=STRONG)
+    assert decode_zxing(gray) == []
     assert grid.read(gray, _zx_ok) == (TOKEN,)
 
 
