@@ -223,7 +223,7 @@ def _fit(
     perspective across that line undetermined, and a homography would extrapolate it wildly."""
     s = np.asarray(src, np.float64)
     d = np.asarray(dst, np.float64)
-    if perspective or _spans(landmarks, n):
+    if (perspective or _spans(landmarks, n)) and len(s) >= 4:
         h, _ = cv2.findHomography(s, d, 0)
         if h is not None and abs(float(np.linalg.det(h))) > 1e-12:
             return np.asarray(h, np.float64)
@@ -445,6 +445,8 @@ def _initial(
             if dist[j] < 1.5 * abs(k):
                 src.append((m.real + dx, m.imag + dy))
                 dst.append((float(f.ring[j, 0]), float(f.ring[j, 1])))
+    if len(src) < 6:
+        return None  # the finders' corners did not match the grid: not these roles
     # Finders of clearly different sizes: the code is seen at a steep angle and an affine grid
     # would be off by modules at the far side; the eight ring corners then fix the perspective
     # well enough to start from (on a code seen square on, their pixel rounding would not).
@@ -522,6 +524,15 @@ def draw(modules: npt.NDArray[np.bool_]) -> GrayImage:
 
 def read(gray: GrayImage, decode: Callable[[GrayImage], tuple[str, ...]]) -> tuple[str, ...]:
     """Texts decode() reads from symbols re-drawn from grids found in gray (a code region)."""
+    try:
+        return _read(gray, decode)
+    except (cv2.error, np.linalg.LinAlgError):
+        # Degenerate geometry from an arbitrary picture (points that coincide, a singular
+        # fit) means there is no grid here, not a failure of the camera.
+        return ()
+
+
+def _read(gray: GrayImage, decode: Callable[[GrayImage], tuple[str, ...]]) -> tuple[str, ...]:
     finders = find_finders(gray)
     if len(finders) < 2:
         return ()

@@ -172,3 +172,26 @@ def test_two_finder_shapes_without_a_code_read_nothing() -> None:
     gray = picture(m, 6)
     assert len(grid.find_finders(gray)) >= 2
     assert grid.read(gray, _zx_ok) == ()
+
+
+def test_random_finder_like_clutter_never_raises_nor_reads() -> None:
+    # Finder shapes of any size, angle and squash scattered over noise and blobs: every
+    # pairing is a hypothesis, many degenerate; none may raise or read anything.
+    finder = np.where(grid.function_pattern(1)[1][:7, :7], 20, 230).astype(np.uint8)
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        gray = rng.integers(60, 200, (400, 400), dtype=np.uint8)
+        for _ in range(int(rng.integers(2, 6))):
+            px = float(rng.uniform(2, 12))
+            f = cv2.resize(finder, None, fx=px, fy=px * rng.uniform(0.5, 1.5),
+                           interpolation=cv2.INTER_NEAREST)
+            rot = cv2.getRotationMatrix2D((200.0, 200.0), float(rng.uniform(0, 360)), 1.0)
+            layer = np.full_like(gray, 0)
+            mask = np.zeros_like(gray)
+            y, x = (int(v) for v in rng.integers(0, 400 - max(f.shape), 2))
+            layer[y : y + f.shape[0], x : x + f.shape[1]] = f
+            mask[y : y + f.shape[0], x : x + f.shape[1]] = 255
+            layer = cv2.warpAffine(layer, rot, (400, 400), flags=cv2.INTER_NEAREST)
+            mask = cv2.warpAffine(mask, rot, (400, 400), flags=cv2.INTER_NEAREST)
+            gray = np.where(mask > 0, layer, gray).astype(np.uint8)
+        assert grid.read(np.ascontiguousarray(gray), _zx_ok) == ()
