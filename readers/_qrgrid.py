@@ -524,6 +524,10 @@ def draw(modules: npt.NDArray[np.bool_]) -> GrayImage:
 
 def read(gray: GrayImage, decode: Callable[[GrayImage], tuple[str, ...]]) -> tuple[str, ...]:
     """Texts decode() reads from symbols re-drawn from grids found in gray (a code region)."""
+    # A dark-mode screen shows the code light on dark (mostly dark around it): its negative is
+    # an ordinary code.
+    if float(np.median(gray)) < 128:
+        gray = np.ascontiguousarray(255 - gray)
     try:
         return _read(gray, decode)
     except (cv2.error, np.linalg.LinAlgError):

@@ -143,6 +143,13 @@ def test_a_strongly_tilted_code_with_a_lost_finder_is_read(lost: Role) -> None:
     assert grid.read(gray, _zx_ok) == (TOKEN,)
 
 
+def test_a_dark_mode_code_with_a_lost_finder_is_read() -> None:
+    # Light modules on a dark screen (what dark mode shows), a finder washed out.
+    gray = np.ascontiguousarray(255 - picture(qr_matrix(TOKEN, "Q"), 6, "BL", tilt=True))
+    assert decode_zxing(gray) == []
+    assert grid.read(gray, _zx_ok) == (TOKEN,)
+
+
 def test_the_frame_decoder_reads_a_lost_finder_with_the_grid_stage() -> None:
     gray = picture(qr_matrix(TOKEN, "Q"), 5, "TR", tilt=True)
     result = FrameDecoder(DecodeConfig(budget=None)).decode(gray)
