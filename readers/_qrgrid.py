@@ -53,6 +53,8 @@ _MIN_FIT: Final = 0.5
 # An alignment pattern is accepted where its 5x5 module picture correlates at least this well
 # with the ideal one (random data modules nearby stay well below it).
 _ALIGN_MIN_NCC: Final = 0.7
+# Longest side of the region searched (larger regions are scaled down).
+_MAX_SIDE: Final = 720
 # Module size in pixels of the re-drawn symbol.
 _DRAW_PX: Final = 4
 
@@ -122,19 +124,24 @@ def find_finders(gray: GrayImage) -> list[Finder]:
     """Finder pattern candidates in a grayscale picture, the most square first."""
     side = max(gray.shape)
     block = max(3, (side // 12) | 1)
+    # 4 grey levels below the local mean: sensor noise in flat areas stays light (each speck
+    # is a contour to trace), a finder ring washed out to low contrast stays dark.
     dark = cv2.adaptiveThreshold(
-        gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, 2
+        gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, 4
     )
     contours, hierarchy = cv2.findContours(dark, cv2.RETR_TREE, cv2.CHAIN_APPROX_SIMPLE)
     if hierarchy is None:
         return []
     tree = hierarchy[0]
+    # A hole (light 5x5 ring) inside a dark outline, holding exactly one dark square (its first
+    # child with no sibling); picked from the hierarchy at once, since a noisy region has
+    # thousands of contours.
+    nxt, prv, first, parent = tree[:, 0], tree[:, 1], tree[:, 2], tree[:, 3]
+    holes = np.nonzero((parent >= 0) & (first >= 0))[0]
+    holes = holes[(nxt[first[holes]] < 0) & (prv[first[holes]] < 0)]
     found: list[tuple[float, Finder]] = []
-    for hole in range(len(contours)):
-        # A hole (light 5x5 ring) inside a dark outline, holding exactly one dark square.
-        parent, child = int(tree[hole][3]), int(tree[hole][2])
-        if parent < 0 or child < 0 or int(tree[child][0]) >= 0 or int(tree[child][1]) >= 0:
-            continue
+    for hole in (int(h) for h in holes):
+        child = int(first[hole])
         a_hole = cv2.contourArea(contours[hole])
         a_core = cv2.contourArea(contours[child])
         if a_core < 4 or a_hole < 9:
@@ -524,12 +531,20 @@ def draw(modules: npt.NDArray[np.bool_]) -> GrayImage:
 
 def read(gray: GrayImage, decode: Callable[[GrayImage], tuple[str, ...]]) -> tuple[str, ...]:
     """Texts decode() reads from symbols re-drawn from grids found in gray (a code region)."""
-    # A dark-mode screen shows the code light on dark (mostly dark around it): its negative is
-    # an ordinary code.
-    if float(np.median(gray)) < 128:
-        gray = np.ascontiguousarray(255 - gray)
+    side = max(gray.shape)
+    if side > _MAX_SIDE:
+        # A big region holds a big code (a phone close to the camera; its modules stay several
+        # pixels wide at this size): tracing contours costs by the pixel.
+        f = _MAX_SIDE / side
+        small = cv2.resize(gray, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+        gray = np.asarray(small, np.uint8)
     try:
-        return _read(gray, decode)
+        texts = _read(gray, decode)
+        if not texts and float(np.median(gray)) < 128:
+            # A region mostly dark: a dark-mode screen (the code light on dark, its negative an
+            # ordinary code), or an ordinary code on a dark phone or background.
+            texts = _read(np.ascontiguousarray(255 - gray), decode)
+        return texts
     except (cv2.error, np.linalg.LinAlgError):
         # Degenerate geometry from an arbitrary picture (points that coincide, a singular
         # fit) means there is no grid here, not a failure of the camera.
