@@ -42,7 +42,7 @@ _MIN_VERSION: Final = 2
 _MAX_VERSION: Final = 40
 # At most this many finder candidates (the best by shape), grid hypotheses fitted to the
 # alignment patterns and fitted grids decoded per region.
-_MAX_FINDERS: Final = 6
+_MAX_FINDERS: Final = 4
 _MAX_REFINED: Final = 6
 _MAX_DECODES: Final = 2
 # Alignment patterns a hypothesis is first fitted to, to rank it.
@@ -53,6 +53,8 @@ _MIN_FIT: Final = 0.5
 # An alignment pattern is accepted where its 5x5 module picture correlates at least this well
 # with the ideal one (random data modules nearby stay well below it).
 _ALIGN_MIN_NCC: Final = 0.7
+# _noisy's median |Laplacian| above which a region is smoothed before the finder search.
+_NOISE: Final = 40.0
 # Longest side of the region searched (larger regions are scaled down).
 _MAX_SIDE: Final = 720
 # Module size in pixels of the re-drawn symbol.
@@ -120,10 +122,21 @@ def function_pattern(version: int) -> tuple[npt.NDArray[np.bool_], npt.NDArray[n
     return mask, dark
 
 
+def _noisy(gray: GrayImage) -> bool:
+    """Whether a region is dominated by sensor noise: median |Laplacian| of every other pixel
+    (a camera region: < 10; heavy noise: > 40)."""
+    lap = cv2.Laplacian(np.ascontiguousarray(gray[::2, ::2]), cv2.CV_16S)
+    return float(np.median(np.abs(lap))) > _NOISE
+
+
 def find_finders(gray: GrayImage) -> list[Finder]:
     """Finder pattern candidates in a grayscale picture, the most square first."""
     side = max(gray.shape)
     block = max(3, (side // 12) | 1)
+    if _noisy(gray):
+        # Heavy sensor noise turns every pixel into a speck to trace (tens of milliseconds) and
+        # breaks the rings; a median keeps edges of modules several pixels wide.
+        gray = np.asarray(cv2.medianBlur(gray, 5), np.uint8)
     # 4 grey levels below the local mean: sensor noise in flat areas stays light (each speck
     # is a contour to trace), a finder ring washed out to low contrast stays dark.
     dark = cv2.adaptiveThreshold(
@@ -529,8 +542,16 @@ def draw(modules: npt.NDArray[np.bool_]) -> GrayImage:
     return np.ascontiguousarray(img.repeat(_DRAW_PX, 0).repeat(_DRAW_PX, 1))
 
 
-def read(gray: GrayImage, decode: Callable[[GrayImage], tuple[str, ...]]) -> tuple[str, ...]:
-    """Texts decode() reads from symbols re-drawn from grids found in gray (a code region)."""
+def read(
+    gray: GrayImage,
+    decode: Callable[[GrayImage], tuple[str, ...]],
+    stop: Callable[[], bool] | None = None,
+) -> tuple[str, ...]:
+    """Texts decode() reads from symbols re-drawn from grids found in gray (a code region).
+
+    stop: asked between the steps that cost (finder search, each grid fitted); True ends the
+    search with what was read so far (a frame's time budget is spent)."""
+    done = stop if stop is not None else _never
     side = max(gray.shape)
     if side > _MAX_SIDE:
         # A big region holds a big code (a phone close to the camera; its modules stay several
@@ -539,11 +560,11 @@ def read(gray: GrayImage, decode: Callable[[GrayImage], tuple[str, ...]]) -> tup
         small = cv2.resize(gray, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
         gray = np.asarray(small, np.uint8)
     try:
-        texts = _read(gray, decode)
-        if not texts and float(np.median(gray)) < 128:
+        texts = _read(gray, decode, done)
+        if not texts and not done() and float(np.median(gray)) < 128:
             # A region mostly dark: a dark-mode screen (the code light on dark, its negative an
             # ordinary code), or an ordinary code on a dark phone or background.
-            texts = _read(np.ascontiguousarray(255 - gray), decode)
+            texts = _read(np.ascontiguousarray(255 - gray), decode, done)
         return texts
     except (cv2.error, np.linalg.LinAlgError):
         # Degenerate geometry from an arbitrary picture (points that coincide, a singular
@@ -551,20 +572,30 @@ def read(gray: GrayImage, decode: Callable[[GrayImage], tuple[str, ...]]) -> tup
         return ()
 
 
-def _read(gray: GrayImage, decode: Callable[[GrayImage], tuple[str, ...]]) -> tuple[str, ...]:
+def _never() -> bool:
+    return False
+
+
+def _read(
+    gray: GrayImage, decode: Callable[[GrayImage], tuple[str, ...]], stop: Callable[[], bool]
+) -> tuple[str, ...]:
     finders = find_finders(gray)
-    if len(finders) < 2:
+    if len(finders) < 2 or stop():
         return ()
     gray32 = gray.astype(np.float32)
     hyps = _distinct(sorted(_hypotheses(finders, gray32), key=lambda x: -_score(gray32, x)))
     # The first grid ranks the right hypothesis among the first few, and fitted to the nearest
     # alignment patterns it stands out (its function patterns correlate > 0.75 where the others'
     # stay below 0.7); only the best are fitted to all of them and decoded.
-    quick = [
-        (_score(gray32, q), h) for h in hyps[:_MAX_REFINED] for q in [_refine(gray32, h, _QUICK)]
-    ]
+    quick: list[tuple[float, _Hypothesis]] = []
+    for h in hyps[:_MAX_REFINED]:
+        if stop():
+            return ()
+        quick.append((_score(gray32, _refine(gray32, h, _QUICK)), h))
     quick.sort(key=lambda sh: -sh[0])
     for _, hyp in quick[:_MAX_DECODES]:
+        if stop():
+            return ()
         fitted = _refine(gray32, hyp)
         if _score(gray32, fitted) < _MIN_FIT:
             continue

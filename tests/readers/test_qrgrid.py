@@ -202,3 +202,16 @@ def test_random_finder_like_clutter_never_raises_nor_reads() -> None:
             mask = cv2.warpAffine(mask, rot, (400, 400), flags=cv2.INTER_NEAREST)
             gray = np.where(mask > 0, layer, gray).astype(np.uint8)
         assert grid.read(np.ascontiguousarray(gray), _zx_ok) == ()
+
+
+def test_stop_ends_the_search() -> None:
+    gray = picture(qr_matrix(TOKEN, "H"), 6, "TR")
+    asked: list[int] = []
+
+    def stop() -> bool:
+        asked.append(1)
+        return len(asked) > 2  # the budget runs out after the first grid fitted
+
+    assert grid.read(gray, _zx_ok, stop) == ()
+    assert len(asked) >= 3  # asked before each step until it said stop
+    assert grid.read(gray, _zx_ok, lambda: False) == (TOKEN,)
