@@ -471,7 +471,11 @@ class CameraScanner:
                 # The cascade gives way as soon as a newer frame waits: at 30 fps the next
                 # frame's 2-6 ms first pass is the quicker way to a scan.
                 full = step is Step.FULL
-                result = decoder.decode(gray, interrupt=newer, cascade=full)
+                # A code held still that the first pass does not read: each frame's cascade goes
+                # on where the previous frame's stopped (FrameDecoder's resume), so the frames of
+                # a still scene share out every stage and blur size between them.
+                same = watch is not None and watch.same_scene()
+                result = decoder.decode(gray, interrupt=newer, cascade=full, resume=same)
                 texts = result.texts
                 if watch is not None and texts:
                     watch.changed(at)  # a code in view: keep giving it every frame
@@ -487,8 +491,9 @@ class CameraScanner:
                 if fused is not None:
                     # A fused picture mixes a few frames, so it may show a code that was in only
                     # one of them: such a read is no independent sighting and may not confirm a
-                    # text that is not token-shaped.
-                    again = decoder.decode(fused, budget=left, interrupt=newer)
+                    # text that is not token-shaped. Its cascade goes on from the frame's own
+                    # (the same scene, less sensor noise).
+                    again = decoder.decode(fused, budget=left, interrupt=newer, resume=True)
                     texts = tuple(t for t in again.texts if is_well_formed_token(t))
             except ReaderError as exc:
                 log.warning("camera frame skipped: %s", exc)

@@ -203,6 +203,8 @@ class FrameDecoder:
         # Running cost estimates (seconds) per stage, so a stage that would overrun the budget
         # is skipped instead of started.
         self._cost: dict[str, float] = {}
+        # Where the last cascade stopped, for the next frame of the same still scene (resume).
+        self._resume_at = 0
 
     def decode(
         self,
@@ -211,6 +213,7 @@ class FrameDecoder:
         budget: float | Default | None = DEFAULT,
         interrupt: Callable[[], bool] | None = None,
         cascade: bool = True,
+        resume: bool = False,
     ) -> DecodeResult:
         """All QR texts in one frame (BGR or grayscale).
 
@@ -218,6 +221,10 @@ class FrameDecoder:
         asked before each cascade stage; True ends the cascade (a camera scanner passes "a newer
         frame is waiting", since a fresh frame's first pass usually beats this frame's cascade).
         cascade: False stops after zxing-cpp's first pass (a still scene, readers._scene).
+        resume: the frame shows the same still scene as the previous call's: the cascade starts
+        with the first stage that call did not get to (its budget or a newer frame ended it)
+        and goes round, so the frames of a code held still share out every stage between them,
+        including the further blur sizes no single frame's budget reaches.
         """
         t0 = self._clock()
         limit = self._budget if isinstance(budget, Default) else budget
@@ -230,7 +237,7 @@ class FrameDecoder:
         texts = _valid(first)
         if texts or not cascade:
             return DecodeResult(texts, "zxing" if texts else "", self._clock() - t0)
-        found = self._cascade(gray, first, t0, limit, interrupt)
+        found = self._cascade(gray, first, t0, limit, interrupt, resume)
         if found is not None:
             return DecodeResult(found[1], found[0], self._clock() - t0)
         if limit is None and self._use_pyzbar and not (interrupt is not None and interrupt()):
@@ -248,9 +255,11 @@ class FrameDecoder:
         t0: float,
         limit: float | None,
         interrupt: Callable[[], bool] | None,
+        resume: bool,
     ) -> tuple[str, tuple[str, ...]] | None:
         rois = _rois(gray, first)
         if not rois:
+            self._resume_at = 0
             return None
         crops = [_crop(gray, r) for r in rois]
         scaled: dict[tuple[int, int], GrayImage] = {}
@@ -299,36 +308,56 @@ class FrameDecoder:
         deblur_mid: Stage = ("roi-deblur", lambda i: deblur(i, 1.5))
         deblur_long: Stage = ("roi-deblur-long", lambda i: deblur(i, 2.0))
         deblur_short: Stage = ("roi-deblur-short", lambda i: deblur(i, 1.0))
+        # Further blur sizes, tried in turn across the frames of a still scene (resume): the
+        # region's size gives the module size only roughly (the region may hold a whole card).
+        deblur_longer: Stage = ("roi-deblur-longer", lambda i: deblur(i, 2.6))
+        deblur_shorter: Stage = ("roi-deblur-shorter", lambda i: deblur(i, 0.7))
+        focus_narrow: Stage = ("roi-defocus-narrow", lambda i: defocus(i, 0.3))
+        focus_wide: Stage = ("roi-defocus-wide", lambda i: defocus(i, 0.7))
         # Order by what each stage recovered per millisecond on the corpus (bench/bench_qr.py),
         # after a quick diagnosis: heavy sensor noise first, because sharpening a noisy picture
         # makes it worse while a 3x3 median alone recovers most such frames; then motion blur,
         # which only a deconvolution along the motion undoes.
         stages: list[Stage]
+        sweep: list[Stage]
         if _noise_level(gray) > _NOISY:
             stages = [denoise, smooth, scale, adaptive, contrast]
+            sweep = []
         elif _motion(crops[0])[0] > _MOTION:
             stages = [deblur_long, deblur_mid, deblur_short, scale, sharpen, adaptive]
+            sweep = [deblur_longer, deblur_shorter, focus_mid]
         else:
             stages = [sharpen, unbend, grid, focus_mid, scale, adaptive, sharpen_fine, contrast,
                       denoise]
-        if grid not in stages:
-            stages.append(grid)
+            sweep = [focus_narrow, focus_wide, deblur_mid]
+        for extra in (unbend, grid):
+            if extra not in stages:
+                stages.append(extra)
         if self._use_pyzbar:
             stages.append(zbar)
+        stages += sweep
         # The first region (zxing's own failed detection, else the best texture) gets every
         # stage before a second region is tried.
-        for i in range(len(crops)):
-            for name, fn in stages:
-                key = f"{name}/{i}"
-                if interrupt is not None and interrupt():
-                    return None
-                if not self._affordable(key, t0, limit):
-                    continue
-                s0 = self._clock()
-                texts = fn(i)
-                self._learn(key, self._clock() - s0)
-                if texts:
-                    return name, texts
+        steps = [(i, stage) for i in range(len(crops)) for stage in stages]
+        start = self._resume_at % len(steps) if resume else 0
+        untried: int | None = None
+        for k in range(len(steps)):
+            at = (start + k) % len(steps)
+            i, (name, fn) = steps[at]
+            key = f"{name}/{i}"
+            if interrupt is not None and interrupt():
+                self._resume_at = at if untried is None else untried
+                return None
+            if not self._affordable(key, t0, limit):
+                untried = at if untried is None else untried
+                continue
+            s0 = self._clock()
+            texts = fn(i)
+            self._learn(key, self._clock() - s0)
+            if texts:
+                self._resume_at = 0
+                return name, texts
+        self._resume_at = 0 if untried is None else untried
         return None
 
     def _affordable(self, key: str, t0: float, limit: float | None) -> bool:

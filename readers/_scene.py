@@ -73,6 +73,7 @@ class SceneWatch:
         self._changed_at = 0.0
         self._full_at = 0.0
         self._quiet_frames = 0
+        self._moved = True
 
     def step(self, gray: npt.NDArray[np.uint8], now: float) -> Step:
         """The step for a grey frame captured at monotonic time ``now``."""
@@ -80,8 +81,9 @@ class SceneWatch:
         thumb = np.asarray(cv2.resize(gray, c.thumb_size, interpolation=cv2.INTER_AREA),
                            dtype=np.int16)
         ref = self._ref
-        if ref is None or ref.shape != thumb.shape or \
-                int(np.count_nonzero(np.abs(thumb - ref) > c.pixel_delta)) >= c.changed_pixels:
+        self._moved = ref is None or ref.shape != thumb.shape or \
+            int(np.count_nonzero(np.abs(thumb - ref) > c.pixel_delta)) >= c.changed_pixels
+        if self._moved:
             self._ref = thumb
             self._changed_at = now
         if now - self._changed_at < c.active_for:
@@ -100,6 +102,11 @@ class SceneWatch:
         """True when the scene has not changed for ``active_for`` seconds at ``now``."""
         return self._ref is not None and now - self._changed_at >= self._config.active_for
 
+    def same_scene(self) -> bool:
+        """True when the frame last stepped showed the same scene as the one before it (no
+        change counted), so work on one can go on with the other (FrameDecoder's resume)."""
+        return not self._moved
+
     def changed(self, now: float) -> None:
         """Treat the scene as changed at ``now`` (e.g. a code was just read from it)."""
         self._changed_at = now
@@ -107,3 +114,4 @@ class SceneWatch:
     def reset(self) -> None:
         self._ref = None
         self._quiet_frames = 0
+        self._moved = True

@@ -142,6 +142,28 @@ def test_budget_skips_stages_that_do_not_fit() -> None:
         DecodeConfig(max_image_bytes=0)
 
 
+def test_resume_shares_the_cascade_out_over_the_frames_of_a_still_scene() -> None:
+    # Every look at the clock "takes" a second and the budget fits about one stage per frame,
+    # so without resume each frame tries the same first stage; with it the frames take the
+    # stages in turn until the one this blurred code needs (defocus deconvolution) is reached.
+    sample = make_sample("blur", 10)
+    assert FrameDecoder(NO_LIMIT).decode(sample.frame).stage == "roi-defocus"
+
+    def frames(resume: bool) -> int | None:
+        ticks = iter(range(1_000_000))
+        d = FrameDecoder(DecodeConfig(budget=5.0), clock=lambda: float(next(ticks)))
+        for n in range(1, 13):
+            result = d.decode(sample.frame, resume=resume and n > 1)
+            if result.texts:
+                assert result.texts == (sample.payload,) and result.stage == "roi-defocus"
+                return n
+        return None
+
+    assert frames(resume=False) is None
+    took = frames(resume=True)
+    assert took is not None and took > 1
+
+
 def test_motion_diagnosis_finds_the_direction() -> None:
     # A sharp code is isotropic; blurred along x its edge energy lines up across x.
     from readers._qr import _motion

@@ -39,6 +39,21 @@ def test_a_code_appearing_is_a_change_even_in_heavy_noise() -> None:
     assert watch.step(frame(rng, 25.0, patch=True), 3.0) is Step.FULL
 
 
+def test_same_scene_is_false_only_for_a_frame_that_changed() -> None:
+    rng = np.random.default_rng(4)
+    watch = SceneWatch()
+    assert not watch.same_scene()  # nothing stepped yet
+    card = frame(rng, 2.0, patch=True)
+    seen = []
+    for i, f in enumerate([frame(rng, 2.0), frame(rng, 2.0), card, card]):
+        watch.step(f, i / 30)
+        seen.append(watch.same_scene())
+    # The first frame is a new scene, noise is not a change, the card appearing is.
+    assert seen == [False, True, False, True]
+    watch.reset()
+    assert not watch.same_scene()
+
+
 def test_schedule_of_a_still_scene() -> None:
     cfg = SceneConfig(active_for=1.0, full_every=2.0, first_pass_every=3)
     watch = SceneWatch(cfg)
