@@ -369,9 +369,13 @@ class StatusStrip(QFrame):
 
     def set_freshness(self, age_s: float | None, stale_after_s: float, clock_rolled_back: bool,
                       language: str, translate: Translate) -> None:
+        # Called every 30 s: the label is repainted only when its words or its alert colour
+        # change (a style sheet set again re-polishes and repaints even when it is the same).
+        previous = self._fresh
         text, alert = self._fresh = freshness(age_s, stale_after_s, clock_rolled_back)
         self.freshness.setText(phrase_text(text, language, translate))
-        self.freshness.setStyleSheet(f"color: {S.STRIP_ALERT_TEXT};" if alert else "")
+        if previous is None or previous[1] != alert:
+            self.freshness.setStyleSheet(f"color: {S.STRIP_ALERT_TEXT};" if alert else "")
 
 
 class KioskWindow(QMainWindow):
