@@ -41,6 +41,7 @@ def picture(
     *,
     tilt: bool = False,
     corners: list[list[int]] = SLIGHT,
+    ground: int = 140,
 ) -> np.ndarray:
     """modules drawn at px pixels per module on a grey 900x900 ground, optionally with one
     finder pattern (and its separator) washed out to white and seen at an angle (the ground's
@@ -52,14 +53,14 @@ def picture(
         r0, c0 = {"TL": (0, 0), "TR": (0, n - 8), "BL": (n - 8, 0)}[lost]
         img[(4 + r0) * px : (12 + r0) * px, (4 + c0) * px : (12 + c0) * px] = 255
     side = 900
-    canvas = np.full((side, side), 140, np.uint8)
+    canvas = np.full((side, side), ground, np.uint8)
     y = x = (side - img.shape[0]) // 2
     canvas[y : y + img.shape[0], x : x + img.shape[1]] = img
     if tilt:
         src = np.float32([[0, 0], [side, 0], [side, side], [0, side]])
         dst = np.float32(corners)
         hom = cv2.getPerspectiveTransform(src, dst)
-        canvas = cv2.warpPerspective(canvas, hom, (side, side), borderValue=140)
+        canvas = cv2.warpPerspective(canvas, hom, (side, side), borderValue=ground)
         canvas = cv2.GaussianBlur(canvas, (0, 0), 0.8)
     return np.ascontiguousarray(canvas, dtype=np.uint8)
 
@@ -145,7 +146,8 @@ def test_a_strongly_tilted_code_with_a_lost_finder_is_read(lost: Role) -> None:
 
 def test_a_dark_mode_code_with_a_lost_finder_is_read() -> None:
     # Light modules on a dark screen (what dark mode shows), a finder washed out.
-    gray = np.ascontiguousarray(255 - picture(qr_matrix(TOKEN, "Q"), 6, "BL", tilt=True))
+    light = picture(qr_matrix(TOKEN, "Q"), 6, "BL", tilt=True, ground=235)
+    gray = np.ascontiguousarray(255 - light)
     assert decode_zxing(gray) == []
     assert grid.read(gray, _zx_ok) == (TOKEN,)
 
