@@ -341,7 +341,7 @@ def main() -> None:
         "# The gate app: tap → verdict painted, cold start, idle",
         "",
         f"Machine: {model}, {os.cpu_count()} cores; {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC;"
-        f" 1/5/15-min load at the start / before the camera spells / at the end: "
+        f" 1/5/15-min load at the start / after the taps / before the camera spells / at the end: "
         f"{' / '.join(loads)} (other jobs share the box).",
         f"Command: `.venv/bin/python {command}` (Qt offscreen, 1920x1080, the real `passkiosk run`"
         " assembly on a synced folder).",
