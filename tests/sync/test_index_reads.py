@@ -36,15 +36,17 @@ def mapped_kib(path: Path) -> int | None:
     return total if seen else None
 
 
-def open_fds(name: str, *, deleted: bool) -> int:
-    """Open files of this process whose path contains ``name`` (unlinked ones or live ones)."""
+def open_fds(folder: Path, *, deleted: bool) -> int:
+    """Open index files of this process under ``folder`` (unlinked ones or live ones); other
+    tests' indexes, open until they are collected, are not counted."""
     count = 0
     for fd in os.listdir("/proc/self/fd"):
         try:
             link = os.readlink(f"/proc/self/fd/{fd}")
         except OSError:  # closed since the listing
             continue
-        if name in link and link.endswith("(deleted)") == deleted:
+        if (link.startswith(str(folder.resolve())) and "revocations.pkridx" in link
+                and link.endswith("(deleted)") == deleted):
             count += 1
     return count
 
@@ -85,17 +87,17 @@ def test_a_file_cut_short_under_an_open_index_is_an_error_not_a_crash(tmp_path: 
 def test_verifier_reads_the_index_without_mapping_it(tmp_path: Path) -> None:
     make_data_folder(tmp_path / "k", entries=1000)
     index_path = tmp_path / "k" / "lists" / "revocation" / "revocations.pkridx"
-    assert open_fds("revocations.pkridx", deleted=False) == 0
+    assert open_fds(tmp_path, deleted=False) == 0
     v = SyncedVerifier(tmp_path / "k", clock=lambda: int(time.time()))
     try:
         # Opened (directories read) when the verifier is made, before any check.
-        assert open_fds("revocations.pkridx", deleted=False) == 1
+        assert open_fds(tmp_path, deleted=False) == 1
         for serial in range(40):
             v.check_card(CardPresented(serial=f"{serial:016X}"))
         assert mapped_kib(index_path) is None
     finally:
         v.close()
-    assert open_fds("revocations.pkridx", deleted=False) == 0
+    assert open_fds(tmp_path, deleted=False) == 0
     broken = SyncedVerifier(tmp_path / "absent", clock=lambda: int(time.time()))
     broken.close()  # nothing to open: made all the same, the checks report it
 
@@ -109,17 +111,17 @@ def test_replaced_index_is_closed_after_the_check_that_saw_the_swap(tmp_path: Pa
     v = SyncedVerifier(tmp_path / "k", clock=lambda: int(time.time()))
     try:
         v.check_card(card)
-        assert open_fds("revocations.pkridx", deleted=True) == 0
+        assert open_fds(tmp_path, deleted=True) == 0
         wire = tmp_path / "full.pkrl"
         rows = [(0, 3, i.to_bytes(16, "big"), 0) for i in range(1, 50)]
         wire.write_bytes(encode_header("full", 0, 6, len(rows)) + encode_records(rows))
         KioskLists(tmp_path / "k").revocations.install_full(wire, expect_version=6)
-        assert open_fds("revocations.pkridx", deleted=True) == 1  # still open in the verifier
+        assert open_fds(tmp_path, deleted=True) == 1  # still open in the verifier
         v.check_card(card)  # sees the swap, opens the new file, closes the old one aside
         deadline = time.monotonic() + 10
-        while open_fds("revocations.pkridx", deleted=True) and time.monotonic() < deadline:
+        while open_fds(tmp_path, deleted=True) and time.monotonic() < deadline:
             time.sleep(0.01)  # the close runs on its own thread; bounded wait for it
-        assert open_fds("revocations.pkridx", deleted=True) == 0
-        assert open_fds("revocations.pkridx", deleted=False) == 1
+        assert open_fds(tmp_path, deleted=True) == 0
+        assert open_fds(tmp_path, deleted=False) == 1
     finally:
         v.close()
