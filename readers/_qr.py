@@ -282,8 +282,14 @@ class FrameDecoder:
             "roi-pyzbar",
             lambda i: tuple(_unique(decode_pyzbar(_u8(clahe.apply(crops[i]))))),
         )
+        def spent() -> bool:
+            # The grid search may fit several grids: it stops between them once the frame's
+            # budget is gone or a newer frame waits.
+            over = limit is not None and self._clock() - t0 > limit
+            return over or (interrupt is not None and interrupt())
+
         # A finder pattern lost to glare or a thumb: no zxing pass sees a code there at all.
-        grid: Stage = ("roi-grid", lambda i: _qrgrid.read(up(i, 600), _zx_ok))
+        grid: Stage = ("roi-grid", lambda i: _qrgrid.read(up(i, 600), _zx_ok, spent))
         # A code zxing located but could not decode may be bent (crumpled paper): its grid is
         # fitted piece by piece and the flattened symbol decoded (readers._unbend).
         bent = _bent_detections(first)
