@@ -127,9 +127,6 @@ class GateFlow(QObject):
         self._idle.timeout.connect(self._timed_out)
         self._touches = _TouchWatch(self)
         self._touches.touched.connect(self._restart_idle_timer)
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self._touches)
 
     # Reader input -------------------------------------------------------------------------------
 
@@ -160,6 +157,7 @@ class GateFlow(QObject):
 
     def back_to_gate(self) -> None:
         self._idle.stop()
+        self._watch_touches(False)
         self._helper = None
         self.window.show_screen("gate")
 
@@ -170,6 +168,18 @@ class GateFlow(QObject):
         self.window.show_screen(name)
         self._idle.setInterval(int(idle_s * 1000))
         self._idle.start()
+        self._watch_touches(True)
+
+    def _watch_touches(self, on: bool) -> None:
+        # Only a side screen's idle timer needs every touch. An application-wide filter is a
+        # Python call for each event of the whole app, so it is there only while one is open
+        # (installing it again just keeps it once).
+        app = QApplication.instance()
+        if app is not None:
+            if on:
+                app.installEventFilter(self._touches)
+            else:
+                app.removeEventFilter(self._touches)
 
     def _restart_idle_timer(self) -> None:
         if self._idle.isActive():

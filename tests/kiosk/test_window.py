@@ -3,11 +3,12 @@ store in a temp folder and a FakeVerifier in place of the synced lists."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QFontInfo
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLabel, QPushButton, QWidget
@@ -303,3 +304,25 @@ def test_a_side_screen_left_alone_returns_to_the_gate(
     # A card tapped on the gate again goes to the gate, not to a forgotten helper step.
     gate.flow.card(CardPresented(serial="04A1B2C3D4E5F607", source="test"))
     wait_phase(qtbot, gate, Phase.VERDICT)
+
+
+def test_a_touch_keeps_a_side_screen_open_each_time_it_is_opened(
+    qtbot: QtBot, app: tuple[GateApp, FakeVerifier]
+) -> None:
+    gate, _ = app
+    gate.flow.helper_idle_s = 0.8
+    for _ in range(2):  # the second time after the gate was back: touches still count
+        QTest.mouseClick(gate.window.page.helper_button, Qt.MouseButton.LeftButton)
+        assert gate.window.current_screen() == "proxy"
+        touched: list[float] = []
+
+        def touch(touched: list[float] = touched) -> None:
+            touched.append(time.monotonic())
+            QTest.mouseClick(gate.flow.proxy, Qt.MouseButton.LeftButton, pos=QPoint(4, 4))
+
+        QTimer.singleShot(400, touch)
+        qtbot.waitUntil(lambda: gate.window.current_screen() == "gate", timeout=10_000)
+        back = time.monotonic()
+        assert len(touched) == 1
+        # The touch restarted the screen's 0.8 s idle time (it would have ended 0.4 s later).
+        assert back - touched[0] >= 0.75
