@@ -6,15 +6,18 @@ most modules are still there at low contrast (ISO/IEC 18004 §6.3.3: the finders
 symbol). Here the grid is rebuilt from two finder patterns and the alignment patterns (§6.3.6):
 
 1. finder candidates: contours of a locally thresholded picture that nest a dark ring, a light
-   ring and a dark centre (the 7-5-3 module squares of §6.3.3);
+   ring and a dark centre (the 7-5-3 module squares of §6.3.3); a dark-mode region is searched
+   in its negative;
 2. for every pair of candidates and every role they could have (two corners of one edge, or the
-   two ends of the diagonal) and every version whose size fits their distance, an affine map
-   from module to picture coordinates, which each alignment pattern found near where it is
-   predicted turns into a homography (the code may be seen at an angle);
-3. the hypotheses are ranked by how well the timing patterns (§6.3.5) appear under their grid;
-   the best are sampled (module centre against the mean of its neighbourhood, so a washed-out
-   area keeps what contrast it has), the function patterns are drawn in exactly, and the clean
-   symbol goes to the decoder that is passed in.
+   two ends of the diagonal): the version, from the version information next to a top-right or
+   bottom-left finder (§6.10) or else from their distance in module steps, and a first grid
+   from the finders alone (affine, or a homography through their corners when their sizes
+   show a steep angle);
+3. the hypotheses, ranked by how well the function patterns (finders, timing, alignment; §6.3)
+   appear under a grid fitted to the nearest alignment patterns (§6.3.6), the best fitted to
+   all it finds; each is sampled (module centre against the mean of its neighbourhood, so a
+   washed-out area keeps what contrast it has), the function patterns are drawn in exactly,
+   and the clean symbol goes to the decoder that is passed in.
 
 Nothing is trusted here: the re-drawn symbol is a picture, and only what the decoder reads from
 it after its Reed-Solomon checks (format information BCH, codeword RS) counts.
@@ -36,8 +39,7 @@ import numpy.typing as npt
 GrayImage = npt.NDArray[np.uint8]
 F64 = npt.NDArray[np.float64]
 
-# Versions tried: PK1 tokens are 200-4,096 characters (PK1 spec §1), versions 7 and up; 40 is the
-# largest QR version (§6.4.1).
+# Versions tried: version 1 has no alignment pattern to fit a grid to; 40 is the largest.
 _MIN_VERSION: Final = 2
 _MAX_VERSION: Final = 40
 # At most this many finder candidates (the best by shape), grid hypotheses fitted to the
@@ -193,14 +195,14 @@ def find_finders(gray: GrayImage) -> list[Finder]:
     return out
 
 
-# Module coordinates (x = column, y = row) of the finder centres by role, for a symbol of n
-# modules: top-left, top-right, bottom-left (§6.3.3).
-_ROLES: Final = ("TL", "TR", "BL")
+# The roles two finders can have: top-left, top-right, bottom-left (§6.3.3); the corners of a
+# finder's light ring relative to its centre, in modules.
 _ROLE_PAIRS: Final = (("TL", "TR"), ("TL", "BL"), ("TR", "BL"))
 _RING: Final = np.array([[-2.5, -2.5], [2.5, -2.5], [2.5, 2.5], [-2.5, 2.5]])
 
 
 def _role_centre(role: str, n: int) -> tuple[float, float]:
+    """Module coordinates (x = column, y = row) of a finder's centre by role, n modules across."""
     far = n - 3.5
     return {"TL": (3.5, 3.5), "TR": (far, 3.5), "BL": (3.5, far)}[role]
 
@@ -538,7 +540,7 @@ def sample_modules(gray: GrayImage, version: int, h: F64) -> npt.NDArray[np.bool
 
 
 def draw(modules: npt.NDArray[np.bool_]) -> GrayImage:
-    """A clean picture of a module matrix: black on white, 4-module quiet zone (§6.3.7)."""
+    """A clean picture of a module matrix: black on white, 4-module quiet zone (§6.3.8)."""
     m = np.pad(modules, 4, constant_values=False)
     img = np.where(m, 0, 255).astype(np.uint8)
     return np.ascontiguousarray(img.repeat(_DRAW_PX, 0).repeat(_DRAW_PX, 1))
@@ -594,8 +596,8 @@ def _read(
     gray32 = gray.astype(np.float32)
     hyps = _distinct(sorted(_hypotheses(finders, gray32), key=lambda x: -_score(gray32, x)))
     # The first grid ranks the right hypothesis among the first few, and fitted to the nearest
-    # alignment patterns it stands out (its function patterns correlate > 0.75 where the others'
-    # stay below 0.7); only the best are fitted to all of them and decoded.
+    # alignment patterns it stands out (on the corpus its function patterns correlate > 0.75
+    # where the others' stay below 0.7); only the best are fitted to all of them and decoded.
     quick: list[tuple[float, _Hypothesis]] = []
     for h in hyps[:_MAX_REFINED]:
         if stop():
