@@ -56,13 +56,14 @@ def picture(
     canvas = np.full((side, side), ground, np.uint8)
     y = x = (side - img.shape[0]) // 2
     canvas[y : y + img.shape[0], x : x + img.shape[1]] = img
+    out = canvas
     if tilt:
-        src = np.float32([[0, 0], [side, 0], [side, side], [0, side]])
-        dst = np.float32(corners)
+        src = np.array([[0, 0], [side, 0], [side, side], [0, side]], np.float32)
+        dst = np.array(corners, np.float32)
         hom = cv2.getPerspectiveTransform(src, dst)
-        canvas = cv2.warpPerspective(canvas, hom, (side, side), borderValue=ground)
-        canvas = cv2.GaussianBlur(canvas, (0, 0), 0.8)
-    return np.ascontiguousarray(canvas, dtype=np.uint8)
+        warped = cv2.warpPerspective(canvas, hom, (side, side), borderValue=ground)
+        out = np.asarray(cv2.GaussianBlur(warped, (0, 0), 0.8), np.uint8)
+    return np.ascontiguousarray(out, dtype=np.uint8)
 
 
 # -- structure tables ----------------------------------------------------------------------------
@@ -200,9 +201,9 @@ def test_random_finder_like_clutter_never_raises_nor_reads() -> None:
             y, x = (int(v) for v in rng.integers(0, 400 - max(f.shape), 2))
             layer[y : y + f.shape[0], x : x + f.shape[1]] = f
             mask[y : y + f.shape[0], x : x + f.shape[1]] = 255
-            layer = cv2.warpAffine(layer, rot, (400, 400), flags=cv2.INTER_NEAREST)
-            mask = cv2.warpAffine(mask, rot, (400, 400), flags=cv2.INTER_NEAREST)
-            gray = np.where(mask > 0, layer, gray).astype(np.uint8)
+            turned = cv2.warpAffine(layer, rot, (400, 400), flags=cv2.INTER_NEAREST)
+            where = cv2.warpAffine(mask, rot, (400, 400), flags=cv2.INTER_NEAREST)
+            gray = np.where(where > 0, turned, gray).astype(np.uint8)
         assert grid.read(np.ascontiguousarray(gray), _zx_ok) == ()
 
 
