@@ -33,7 +33,7 @@ import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import cv2
 import numpy as np
@@ -141,7 +141,7 @@ def lost_finder(per_family: int) -> str:
         for seed in range(3000, 3000 + per_family):
             rng = np.random.Generator(np.random.PCG64([seed, 77]))
             text = pk1_like_payload(rng)
-            look = "card" if seed % 2 else "phone"
+            look: Literal["card", "phone"] = "card" if seed % 2 else "phone"
             img, box, modules = render_look(text, look, rng)
             img = img.copy()
             px, n = 8, modules - 8  # render_look draws 8 px per module, 4 modules of quiet zone
