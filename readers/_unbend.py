@@ -140,7 +140,11 @@ def rectify(gray: GrayImage, corners: Points, version: int) -> GrayImage | None:
     size = 17 + 4 * version
     square = np.array([[0, 0], [size, 0], [size, size], [0, size]], np.float32)
     quad = corners.astype(np.float32)
-    if abs(cv2.contourArea(quad)) < (2.0 * size) ** 2:  # under ~2 px per module: hopeless
+    reach = 2.0 * max(gray.shape)
+    # A code seen through a lens is a convex quadrilateral on the picture, of at least ~2 px
+    # per module (below that nothing reads); anything else is no grid to fit.
+    if not (np.all(np.abs(corners) < reach) and cv2.isContourConvex(quad)
+            and abs(cv2.contourArea(quad)) >= (2.0 * size) ** 2):
         return None
     hom = np.asarray(cv2.getPerspectiveTransform(square, quad), np.float64)
     bend = _Bend(hom)

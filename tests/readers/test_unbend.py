@@ -101,6 +101,9 @@ def test_rectify_refuses_what_cannot_be_a_code() -> None:
     assert rectify(gray, corners[:3], version) is None
     tiny = corners.mean(axis=0) + (corners - corners.mean(axis=0)) * 0.05  # < 2 px per module
     assert rectify(gray, tiny, version) is None
+    crossed = corners[[0, 2, 1, 3]]  # a bow tie, not a quadrilateral a lens gives
+    assert rectify(gray, crossed, version) is None
+    assert rectify(gray, corners * 1e6, version) is None
     # Corners on an empty picture: references are not found, the picture is still resampled,
     # and nothing reads from it.
     empty = np.full_like(gray, 128)
