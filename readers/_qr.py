@@ -369,8 +369,15 @@ class FrameDecoder:
     def _affordable(self, key: str, t0: float, limit: float | None) -> bool:
         if limit is None:
             return True
+        cost = self._cost.get(key, 0.0)
+        if cost > limit:
+            # One slow run (a first call, a loaded box) must not shut a stage out for good: an
+            # estimate that could never fit shrinks on every frame that skips it, so the stage
+            # is tried again and its cost measured afresh.
+            self._cost[key] = cost * 0.9
+            return False
         spent = self._clock() - t0
-        return spent + self._cost.get(key, 0.0) <= limit
+        return spent + cost <= limit
 
     def _learn(self, key: str, seconds: float) -> None:
         old = self._cost.get(key)

@@ -142,6 +142,27 @@ def test_budget_skips_stages_that_do_not_fit() -> None:
         DecodeConfig(max_image_bytes=0)
 
 
+def test_a_stage_once_measured_too_slow_is_tried_again() -> None:
+    # On a first frame (a code sharpening does not read) the clock jumps 100 s while the first
+    # cascade stage runs, so sharpening is measured far over the budget; afterwards time stands
+    # still. On a code sharpening reads, it must come back once its estimate has shrunk.
+    first = make_sample("blur", 10)
+    assert FrameDecoder(NO_LIMIT).decode(first.frame).stage == "roi-defocus"
+    sample = make_sample("blur", 11)
+    assert FrameDecoder(NO_LIMIT).decode(sample.frame).stage == "roi-sharpen"
+    looks = [0]
+
+    def clock() -> float:  # frame start, zxing's pass, the stage's start: 0; then 100 for good
+        looks[0] += 1
+        return 0.0 if looks[0] <= 3 else 100.0
+
+    d = FrameDecoder(DecodeConfig(budget=5.0), clock=clock)
+    assert d.decode(first.frame).texts == ()
+    stages = [d.decode(sample.frame).stage for _ in range(60)]
+    assert "roi-sharpen" in stages
+    assert stages[0] != "roi-sharpen"  # shut out at first, by the slow measurement
+
+
 def test_resume_shares_the_cascade_out_over_the_frames_of_a_still_scene() -> None:
     # Every look at the clock "takes" a second and the budget fits about one stage per frame,
     # so without resume each frame tries the same first stage; with it the frames take the
