@@ -157,6 +157,9 @@ class Kiosk:
             self._synced, self.store, site=cfg.site, gate=cfg.gate, clock=now
         )
         self._last_sync: SyncStatus | None = None
+        # A sync status queued by the sync thread just before close() is still delivered to the
+        # GUI thread afterwards; the store and verifier are gone by then.
+        self._closed = False
         self.gate = gate = GateApp(
             cfg,
             store=self.store,
@@ -237,6 +240,7 @@ class Kiosk:
         self.flow.refresh_panel()
 
     def close(self) -> None:
+        self._closed = True
         self._freshness_timer.stop()
         for reader in self.readers:
             try:
@@ -268,6 +272,8 @@ class Kiosk:
         self._update_availability()
 
     def _on_sync_status(self, status: SyncStatus) -> None:
+        if self._closed:
+            return
         self._last_sync = status
         self.check_status()
 

@@ -272,3 +272,24 @@ def test_a_dead_card_reader_turns_the_idle_screen_to_codes(
         assert headline(kiosk) == "读卡器故障 请出示通行码"
     finally:
         kiosk.close()
+
+
+def test_a_sync_status_still_queued_at_close_is_dropped(qtbot: QtBot, tmp_path: Path) -> None:
+    # The sync thread's status reaches the GUI thread as a queued event; one posted just before
+    # close() arrives after the store and verifier are closed and must be let go, not handled.
+    import threading
+
+    from PySide6.QtCore import QCoreApplication
+
+    kiosk = Kiosk(RunOptions(data_dir=tmp_path / "kiosk", pcsc=False,
+                             service_url="http://127.0.0.1:9"))  # nothing listens there
+    qtbot.addWidget(kiosk.window)
+    scheduler = kiosk.scheduler
+    assert scheduler is not None
+    worker = threading.Thread(target=scheduler.run_once)  # as the sync thread runs a round
+    worker.start()
+    worker.join(timeout=30)
+    assert not worker.is_alive()
+    kiosk.close()
+    QCoreApplication.processEvents()  # delivers the queued status
+    assert scheduler.status().last_error  # the round did run, and failed to reach the service
