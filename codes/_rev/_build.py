@@ -500,6 +500,7 @@ def apply_delta(index: RevocationIndex, ops: Iterable[DeltaOp], *, version: int 
         if not isinstance(op, Put | Remove | RemoveKey):
             raise RevocationIndexError(f"expected a delta operation, got {op!r:.80}")
         by_kind[op.entry.kind if isinstance(op, Put) else op.kind].append(op)
+    index.check_directories()  # the merge reads every bucket of the old index
     sections = [merge(_section_arrays(index, i), by_kind[kind])
                 for i, kind in enumerate(EntryKind)]
     return encode_sections(sections, index.header.version if version is None else version)

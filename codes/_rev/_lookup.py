@@ -32,16 +32,20 @@ from codes._rev._model import (
 # upper end read with them, for the equal keys of one subject.
 _BLOCK_ROWS = 256
 _RUN_ROWS = 8
+_SECTIONS = ("token", "subject", "card")
 
 
 class RevocationIndex:
     """Read-only lookups over an encoded index (a RevocationView).
 
     ``buffer`` is ``bytes``, an ``mmap`` or a file read by slices (kept, not copied; see
-    ``IndexBuffer``). Opening checks the header and the bucket directories, not the CRC: a
-    caller that reads the file anyway (see ``sync.open_index_file``) checks that with
-    :meth:`IndexHeader.check_body`. ``on_close`` is called once by :meth:`close` (e.g. to
-    close the file).
+    ``IndexBuffer``). Opening checks the header and that each bucket directory starts at 0 and
+    ends at its section's count, not the CRC: a caller that reads the file anyway (see
+    ``sync.open_index_file``) checks that with :meth:`IndexHeader.check_body`. The bounds of a
+    bucket are checked when a lookup uses it, so opening costs the same for any size and a
+    damaged directory still never sends a lookup outside its section; :meth:`entries` and
+    :meth:`check_directories` check whole directories. ``on_close`` is called once by
+    :meth:`close` (e.g. to close the file).
     """
 
     def __init__(self, buffer: IndexBuffer, *,
@@ -58,15 +62,37 @@ class RevocationIndex:
                                        f"bytes, buffer has {len(buffer)}")
         self.layouts, _ = layouts((h.tokens, h.subjects, h.cards), h.flags)
         self._dirs: list[array.array[int]] = []
-        for name, lay in zip(("token", "subject", "card"), self.layouts, strict=True):
+        for section, lay in enumerate(self.layouts):
             d = read_dir(buffer, lay.dir_off)
-            # A directory must start at 0, never decrease and end at the count; otherwise a
-            # lookup could read outside its section.
-            rows = d.tolist()
-            if rows[0] != 0 or rows[-1] != lay.count or rows != sorted(rows):
-                raise RevocationIndexError(f"index corrupted: the {name} directory is not a "
-                                           f"non-decreasing 0..{lay.count} table")
+            # The ends here; each bucket's bounds when a lookup uses it (``_bucket``): checking
+            # all 65,537 entries of three directories would cost every one-shot check ~2-4 ms.
+            if d[0] != 0 or d[-1] != lay.count:
+                raise RevocationIndexError(
+                    f"index corrupted: expected the {_SECTIONS[section]} directory to run from "
+                    f"0 to {lay.count}, got {d[0]} to {d[-1]}")
             self._dirs.append(d)
+
+    def check_directories(self) -> None:
+        """Check that every bucket directory is a non-decreasing 0..count table (what a reader
+        of whole sections relies on; a lookup checks only the bucket it uses)."""
+        for section, lay in enumerate(self.layouts):
+            rows = self._dirs[section].tolist()
+            if rows[0] != 0 or rows[-1] != lay.count or rows != sorted(rows):
+                raise RevocationIndexError(f"index corrupted: the {_SECTIONS[section]} "
+                                           f"directory is not a non-decreasing "
+                                           f"0..{lay.count} table")
+
+    def _bucket(self, section: int, b: int) -> tuple[int, int]:
+        """Rows [first, end) of bucket ``b``, checked to lie within the section."""
+        d = self._dirs[section]
+        lo = d[b]
+        hi = d[b + 1]
+        count = self.layouts[section].count
+        if not lo <= hi <= count:
+            raise RevocationIndexError(
+                f"index corrupted: expected bucket {b:#06x} of the {_SECTIONS[section]} "
+                f"directory within rows 0..{count} in order, got rows {lo}..{hi}")
+        return lo, hi
 
     # -- RevocationView ----------------------------------------------------------------------
 
@@ -81,10 +107,8 @@ class RevocationIndex:
             raise DeviceError("revocation index used after close()")
         if not isinstance(key, bytes | bytearray) or len(key) != KEY_SIZE:
             check_key(key, what)
-        d = self._dirs[section]
-        b = (key[0] << 8) | key[1]
-        lo = d[b]
-        hi = end = d[b + 1]
+        lo, hi = self._bucket(section, (key[0] << 8) | key[1])
+        end = hi
         if lo == hi:
             return lo, lo
         suffix = bytes(key[2:])
@@ -177,6 +201,7 @@ class RevocationIndex:
 
     def entries(self) -> Iterator[RevocationEntry]:
         """Every entry in index order (for export and tests; slow on a province's index)."""
+        self.check_directories()
         for section, kind in enumerate(EntryKind):
             lay = self.layouts[section]
             d = self._dirs[section]

@@ -310,6 +310,9 @@ def test_closed_index_refuses_lookups_and_calls_on_close_once() -> None:
 # -- damaged buffers --------------------------------------------------------------------------
 
 
+_LAST = (1 << 16) * 4  # offset of a directory's last entry in it
+
+
 def _sample() -> bytes:
     k = bytes(range(16))
     return encode_entries(
@@ -327,10 +330,13 @@ def _sample() -> bytes:
         (lambda b: b"NOTINDEX" + b[8:], "magic"),
         (lambda b: b[:8] + struct.pack("<H", 2) + b[10:], "format"),
         (lambda b: b[:24] + struct.pack("<Q", 5) + b[32:], "inconsistent"),
-        # Bucket 0's end pointer in the token directory set beyond the count.
+        # The token directory's first entry (always 0) and its last (the count) damaged: both
+        # ends are checked on opening.
+        (lambda b: b[:HEADER_SIZE] + struct.pack("<I", 1) + b[HEADER_SIZE + 4 :], "directory"),
         (
-            lambda b: b[: HEADER_SIZE + 4] + struct.pack("<I", 99) + b[HEADER_SIZE + 8 :],
-            "directory",
+            lambda b: b[: HEADER_SIZE + _LAST] + struct.pack("<I", 99)
+            + b[HEADER_SIZE + _LAST + 4 :],
+            "directory to run from 0 to 1, got 0 to 99",
         ),
     ],
 )
@@ -361,6 +367,91 @@ def test_corrupt_status_byte_is_our_error_at_lookup() -> None:
     data[status_at] = 9
     with pytest.raises(RevocationIndexError, match="status"):
         RevocationIndex(bytes(data)).subject_entries(bytes(range(16)))
+
+
+class _Reads:
+    """A buffer that records every slice a lookup asks for."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.spans: list[tuple[int, int]] = []
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __getitem__(self, index: slice, /) -> bytes:
+        start, stop, _ = index.indices(len(self.data))
+        self.spans.append((start, stop))
+        return self.data[index]
+
+
+def _put_u32(data: bytes, offset: int, value: int) -> bytes:
+    return data[:offset] + struct.pack("<I", value) + data[offset + 4 :]
+
+
+def test_damaged_bucket_is_our_error_when_a_lookup_uses_it() -> None:
+    data = _sample()
+    k = bytes(range(16))  # bucket 0x0001 of every section
+    # Bucket 0's end (= bucket 1's start) in the token directory set past the count (1): the
+    # ends are intact, so opening succeeds; each bucket next to the damage refuses a lookup.
+    damaged = RevocationIndex(_put_u32(data, HEADER_SIZE + 4, 99))
+    with pytest.raises(RevocationIndexError, match=r"bucket 0x0001 .* within rows 0\.\.1 in "
+                       r"order, got rows 99\.\.1") as info:
+        damaged.token_revoked(k)
+    assert isinstance(info.value, TokenError)
+    assert info.value.reason == "malformed"
+    with pytest.raises(RevocationIndexError, match=r"bucket 0x0000 .* got rows 0\.\.99"):
+        damaged.token_revoked(bytes(16))
+    assert not damaged.token_revoked(b"\x80" + bytes(15))  # a bucket far from the damage
+    assert damaged.subject_entries(k) == (StatusEntry(RED, 7),)  # another section
+    with pytest.raises(RevocationIndexError, match="token directory is not a non-decreasing"):
+        damaged.check_directories()
+    with pytest.raises(RevocationIndexError, match="token directory is not a non-decreasing"):
+        list(damaged.entries())
+    with pytest.raises(RevocationIndexError, match="token directory"):
+        apply_delta(damaged, [Put(RevocationEntry(T, bytes(16)))])
+    # A decreasing pair inside the subject directory: bucket 1 runs 0..1, bucket 2 is set to
+    # start at 1 and end at 0.
+    subject_dir = RevocationIndex(data).layouts[1].dir_off
+    damaged = RevocationIndex(_put_u32(data, subject_dir + 3 * 4, 0))
+    with pytest.raises(RevocationIndexError, match=r"subject directory .* got rows 1\.\.0"):
+        damaged.subject_entries(b"\x00\x02" + bytes(14))
+    assert damaged.subject_entries(k) == (StatusEntry(RED, 7),)
+    with pytest.raises(RevocationIndexError, match="subject directory is not"):
+        damaged.check_directories()
+    RevocationIndex(data).check_directories()  # the undamaged index passes
+
+
+_MANY = encode_entries(
+    [RevocationEntry(T, bytes([i % 4, 0, i]) + bytes(13)) for i in range(40)]
+    + [RevocationEntry(S, bytes([i % 4, 0, i]) + bytes(13), RED, i) for i in range(40)]
+    + [RevocationEntry(C, bytes([i % 4, 0, i]) + bytes(13), YELLOW, -i) for i in range(40)]
+).to_bytes()
+
+
+@settings(max_examples=200, deadline=None)
+@given(section=st.integers(0, 2), bucket=st.integers(0, 8), value=st.integers(0, 2**32 - 1))
+def test_any_damaged_directory_entry_never_sends_a_lookup_outside_its_section(
+    section: int, bucket: int, value: int
+) -> None:
+    lay = RevocationIndex(_MANY).layouts[section]
+    reads = _Reads(_put_u32(_MANY, lay.dir_off + (bucket << 8) * 4, value))
+    try:
+        index = RevocationIndex(reads)
+    except RevocationIndexError as exc:
+        assert bucket == 0 and value != 0 and "directory" in str(exc)
+        return
+    reads.spans.clear()
+    lookups = (index.token_revoked, index.subject_entries, index.card_entries)
+    for first in range(4):
+        for b in (0, 1):
+            key = bytes([first, b, 7]) + bytes(13)
+            try:
+                lookups[section](key)
+            except RevocationIndexError as exc:
+                assert "expected bucket" in str(exc)
+    # Every read stayed inside the looked-up section's columns.
+    assert all(lay.keys_off <= a <= z <= lay.end for a, z in reads.spans)
 
 
 # -- the JSON delta form ----------------------------------------------------------------------

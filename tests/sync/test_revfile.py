@@ -103,6 +103,26 @@ def test_flipped_bit_is_caught_by_the_crc_on_open_and_before_a_delta(tmp_path: P
     assert temps(tmp_path) == []
 
 
+def test_damaged_bucket_found_at_lookup_when_the_crc_is_not_read(tmp_path: Path) -> None:
+    path = tmp_path / "revocation.idx"
+    build_index_file(path, ENTRIES)
+    with open_index_file(path) as index:
+        lay = index.layouts[2]
+    b = (key(150)[0] << 8) | key(150)[1]
+    data = bytearray(path.read_bytes())
+    at = lay.dir_off + (b + 1) * 4  # the end of the card bucket key(150) is in
+    data[at:at + 4] = (lay.count + 1).to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+    with pytest.raises(RevocationIndexError, match="CRC-32"):
+        open_index_file(path)
+    with open_index_file(path, verify=False) as index:  # e.g. a file checked before it rotted
+        assert index.token_revoked(key(3))
+        with pytest.raises(RevocationIndexError, match=f"bucket {b:#06x} of the card directory"
+                           ) as info:
+            index.card_entries(key(150))
+        assert isinstance(info.value, TokenError)
+
+
 def test_apply_delta_swaps_atomically_and_old_readers_keep_the_old_version(
         tmp_path: Path) -> None:
     path = tmp_path / "revocation.idx"
