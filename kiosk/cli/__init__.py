@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 
 from codes import DeviceError, TokenError
 from kiosk.cli._errors import UsageError
-from kiosk.cli._parsers import COMMANDS, register_all
+from kiosk.cli._parsers import COMMANDS, ArgumentParser, register_all
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -31,7 +31,7 @@ __all__ = ["UsageError", "build_parser", "main"]
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The whole command line, or with ``only`` just that subcommand (what ``main`` parses
     with when the first argument names one; its help and errors read the same)."""
-    parser = argparse.ArgumentParser(
+    parser: argparse.ArgumentParser = ArgumentParser(
         prog="passkiosk",
         description="Offline-first gate kiosk for health/pass codes and resident ID cards.",
     )

@@ -1,15 +1,17 @@
 """``passkiosk COMMAND ...`` parses with only that command's parser (a one-shot command does not
 build the others'): its help, its usage errors and its parsed options read exactly as with the
-whole command line's parser."""
+whole command line's parser; and its help formatter, which finds the terminal width without
+``shutil``, formats as argparse's own."""
 
 from __future__ import annotations
 
 import argparse
+import shutil
 
 import pytest
 
-from kiosk.cli import build_parser, main
-from kiosk.cli._parsers import COMMANDS
+from kiosk.cli import _parsers, build_parser, main
+from kiosk.cli._parsers import COMMANDS, terminal_columns
 
 PARSED = sorted(COMMANDS - {"service"})  # main() hands `service` to the service's own parser
 
@@ -56,3 +58,29 @@ def test_main_without_a_command_shows_the_whole_usage(capsys: pytest.CaptureFixt
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert "invalid choice: 'no-such-command'" in err and "'verify'" in err and "'sync'" in err
+
+
+@pytest.mark.parametrize("columns", [None, "132", "47", "0", "-5", "wide", ""])
+def test_terminal_width_is_the_one_shutil_gives(
+        columns: str | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    assert terminal_columns() == shutil.get_terminal_size().columns
+
+
+@pytest.mark.parametrize("columns", ["50", "100", "200"])
+@pytest.mark.parametrize("command", [None, *PARSED])
+def test_help_and_errors_read_as_with_argparse_own_formatter(
+        command: str | None, columns: str, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", columns)
+    head = [] if command is None else [command]
+    ours = [outcome(build_parser(command), [*head, *tail], capsys)
+            for tail in (["--help"], ["--no-such-option"])]
+    monkeypatch.setattr(_parsers, "HelpFormatter", argparse.HelpFormatter)
+    plain = [outcome(build_parser(command), [*head, *tail], capsys)
+             for tail in (["--help"], ["--no-such-option"])]
+    assert ours == plain
+    assert len(ours[0][1].splitlines()) > 1 and ours[1][2]  # help and an error were printed

@@ -18,7 +18,8 @@ HEAVY = ("tuf", "securesystemslib", "urllib3", "numpy", "cv2", "zxingcpp", "pyzb
          "PySide6", "shiboken6", "serial", "smartcard", "aiohttp", "service", "cbor2")
 # Modules named exactly (their packages are needed).
 UNUSED = ("cryptography.x509", "cryptography.hazmat.primitives.serialization", "codes._issue",
-          "codes._hc1", "codes.indexing", "kiosk._gate", "sync._pull", "secrets", "uuid")
+          "codes._hc1", "codes.indexing", "kiosk._gate", "sync._pull", "secrets", "uuid",
+          "shutil")
 
 _RUN = (
     "import json, sys\n"
