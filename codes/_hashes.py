@@ -6,7 +6,6 @@ enumerated; scrypt with n=2**14, r=8 makes each guess cost 16 MiB and tens of mi
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 from codes._errors import TokenError
@@ -23,6 +22,9 @@ _SERIAL_SHAPE = re.compile(r"[0-9A-Fa-f]{16}")
 
 
 def _scrypt(password: bytes, salt: bytes) -> bytes:
+    # hashlib loads OpenSSL's digests (~2 ms): a PK1 check that hashes nothing skips it.
+    import hashlib
+
     return hashlib.scrypt(password, salt=salt, n=_N, r=_R, p=_P, dklen=_DKLEN, maxmem=_MAXMEM)
 
 

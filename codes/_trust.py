@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
-import hashlib
 import json
 import re
 from collections.abc import Iterable
@@ -143,7 +142,9 @@ class TrustStore:
             self._by_kid.setdefault(k.kid, []).append(i)
         certs: list[TrustedCert] = []
         for c in certificates:
-            # Only a store with certificates needs X.509.
+            # Only a store with certificates needs X.509 (and hashlib, for the kid).
+            import hashlib
+
             from cryptography import x509
             from cryptography.hazmat.primitives import serialization
 

@@ -27,8 +27,6 @@ previous state whole.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import os
 import sqlite3
@@ -159,11 +157,16 @@ class AuditChainReport:
 
 
 def _audit_hash(prev_hash: str, seq: int, at: int, actor: str, action: str, detail: str) -> str:
+    # hashlib and hmac load OpenSSL's digests (~2 ms), which a store only read skips.
+    import hashlib
+
     body = json.dumps([seq, at, actor, action, detail], ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(bytes.fromhex(prev_hash) + body.encode()).hexdigest()
 
 
 def _hash_pin(pin: str, salt: bytes) -> bytes:
+    import hashlib
+
     return hashlib.scrypt(
         pin.encode(), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P, dklen=32, maxmem=64 << 20
     )
@@ -411,6 +414,9 @@ class Store:
             raise StoreError(f"staff PIN hash: expected scrypt$..., got {parts[0]!r:.20}")
         n, r, p = int(parts[1]), int(parts[2]), int(parts[3])
         salt, want = bytes.fromhex(parts[4]), bytes.fromhex(parts[5])
+        import hashlib
+        import hmac
+
         got = hashlib.scrypt(
             pin.encode(), salt=salt, n=n, r=r, p=p, dklen=len(want), maxmem=64 << 20
         )

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -40,6 +39,9 @@ class DeviceKeyError(DeviceError):
 
 
 def key_id_of(public_raw: bytes) -> str:
+    # hashlib loads OpenSSL's digests (~2 ms); importing codes.wire to read records should not.
+    import hashlib
+
     return hashlib.sha256(public_raw).digest()[:8].hex()
 
 
@@ -58,6 +60,8 @@ def parse_public_key(text: str) -> bytes:
 
 def signing_payload(method: str, path: str, timestamp: int, nonce: str, body: bytes) -> bytes:
     """The exact bytes a kiosk signs for one request."""
+    import hashlib
+
     return b"\n".join(
         [
             _CONTEXT,
