@@ -30,7 +30,6 @@ from codes import (
     TokenError,
     write_atomic,
 )
-from codes.wire import HEADER, ListHeader, decode_header
 from sync._revfile import (
     FileIdentity,
     open_index_file,
@@ -39,10 +38,13 @@ from sync._revfile import (
     write_index_with,
 )
 
-# numpy is loaded only when lists arrive (sync._revwire), never to read the index.
+# numpy is loaded only when lists arrive (sync._revwire), never to read the index; so is the
+# list file format (codes.wire._lists).
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
+
+    from codes.wire import ListHeader
 
 INDEX_FILE = "revocations.pkridx"
 CHECKED_FILE = INDEX_FILE + ".checked"
@@ -54,6 +56,8 @@ MAX_DELTA_RECORDS = 5_000_000
 
 
 def _read_wire(path: Path, *, kind: str, expect_version: int) -> tuple[mmap.mmap, ListHeader]:
+    from codes.wire import HEADER, decode_header
+
     with open(path, "rb") as f:
         size = f.seek(0, 2)
         if size < HEADER.size:
@@ -128,6 +132,7 @@ class RevocationState:
 
     def install_full(self, wire: Path, *, expect_version: int) -> None:
         """Replace the index with a full snapshot, streamed (``sync._revwire``)."""
+        from codes.wire import HEADER, decode_header
         from sync._revwire import encode_snapshot
 
         try:

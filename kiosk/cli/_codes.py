@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,14 +32,19 @@ from kiosk.cli._errors import UsageError
 _MAX_FILE_BYTES = 256 * 1024 * 1024
 
 
-@dataclass(frozen=True, slots=True)
 class _Sources:
-    trust: TrustStore | None
-    revocation: RevocationView
-    now: int
-    # With --data: the synced lists' state and the site's stale limit (the age is reported).
-    lists: Any = None
-    max_age: int = 0
+    """What one check reads. A plain class: making a dataclass costs a one-shot check ~0.4 ms."""
+
+    __slots__ = ("lists", "max_age", "now", "revocation", "trust")
+
+    def __init__(self, trust: TrustStore | None, revocation: RevocationView, now: int,
+                 lists: Any = None, max_age: int = 0) -> None:
+        self.trust = trust
+        self.revocation = revocation
+        self.now = now
+        # With --data: the synced lists' state and the site's stale limit (the age is reported).
+        self.lists = lists
+        self.max_age = max_age
 
 
 def _read(path: str, what: str) -> bytes:
