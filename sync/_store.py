@@ -35,22 +35,14 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from codes import DeviceError, Outcome
-from codes.wire import (
-    MAX_GATE,
-    MAX_SITE,
-    ROW_COLUMNS,
-    EntryRecord,
-    RecordError,
-    check_free_text,
-    check_place_code,
-    check_place_pair,
-    record_from_row,
-    record_id_blob,
-    record_to_row,
-    row_from_text_row,
-)
+
+# The entry-record format (codes.wire) is loaded by the methods that write or read records and
+# texts, not by a store opened only for its settings and clock (``passkiosk verify --data``).
+if TYPE_CHECKING:
+    from codes.wire import EntryRecord
 
 
 class StoreError(DeviceError):
@@ -193,20 +185,26 @@ def _int(value: object) -> int:
     return value
 
 
-_RECORD_COLS = ", ".join(ROW_COLUMNS)
+def _record_cols() -> str:
+    from codes.wire import ROW_COLUMNS
+
+    return ", ".join(ROW_COLUMNS)
 
 
 def _migrate_1_to_2(tx: sqlite3.Connection) -> None:
     """Version 1 kept record ids and hashes as text; rewrite them as blobs."""
+    from codes.wire import row_from_text_row
+
+    cols = _record_cols()
     tx.execute("ALTER TABLE entry_records RENAME TO entry_records_v1")
     tx.execute("DROP INDEX IF EXISTS entry_records_queue")
     for stmt in _SCHEMA.split(";"):
         if "entry_records" in stmt and stmt.strip():
             tx.execute(stmt)
-    cur = tx.execute(f"SELECT {_RECORD_COLS}, uploaded_at FROM entry_records_v1")
+    cur = tx.execute(f"SELECT {cols}, uploaded_at FROM entry_records_v1")
     while rows := cur.fetchmany(1000):
         tx.executemany(
-            f"INSERT INTO entry_records ({_RECORD_COLS}, uploaded_at) "
+            f"INSERT INTO entry_records ({cols}, uploaded_at) "
             "VALUES (?,?,?,?,?,?,?,?,?,?)",
             [row_from_text_row(tuple(r)) for r in rows])
     tx.execute("DROP TABLE entry_records_v1")
@@ -366,6 +364,14 @@ class Store:
         )
 
     def save_site_config(self, cfg: SiteConfig) -> None:
+        from codes.wire import (
+            MAX_GATE,
+            MAX_SITE,
+            check_free_text,
+            check_place_code,
+            check_place_pair,
+        )
+
         # The site alphabet: what a record's site and gate may hold (no room for an ID number).
         check_place_code("site_id", cfg.site_id, MAX_SITE)
         check_place_code("gate_id", cfg.gate_id, MAX_GATE)
@@ -427,11 +433,13 @@ class Store:
     def add_record(self, rec: EntryRecord) -> None:
         """Validate and durably write one record (its own transaction: when this returns, the
         record survives kill -9 and power loss). A record id already present is an error."""
+        from codes.wire import RecordError, record_to_row
+
         row = record_to_row(rec)
         try:
             with self.transaction() as tx:
                 tx.execute(
-                    f"INSERT INTO entry_records ({_RECORD_COLS}) VALUES (?,?,?,?,?,?,?,?,?)", row
+                    f"INSERT INTO entry_records ({_record_cols()}) VALUES (?,?,?,?,?,?,?,?,?)", row
                 )
         except StoreError as e:
             if isinstance(e.__cause__, sqlite3.IntegrityError):
@@ -440,16 +448,20 @@ class Store:
             raise
 
     def get_record(self, record_id: str) -> EntryRecord | None:
+        from codes.wire import record_from_row, record_id_blob
+
         rows = self._read(
-            f"SELECT {_RECORD_COLS} FROM entry_records WHERE record_id = ?",
+            f"SELECT {_record_cols()} FROM entry_records WHERE record_id = ?",
             (record_id_blob(record_id),),
         )
         return record_from_row(rows[0]) if rows else None
 
     def pending_records(self, limit: int) -> list[EntryRecord]:
         """The oldest ``limit`` records not yet accepted by the service."""
+        from codes.wire import record_from_row
+
         rows = self._read(
-            f"SELECT {_RECORD_COLS} FROM entry_records WHERE uploaded_at IS NULL "
+            f"SELECT {_record_cols()} FROM entry_records WHERE uploaded_at IS NULL "
             "ORDER BY at, record_id LIMIT ?",
             (max(0, limit),),
         )
@@ -458,6 +470,8 @@ class Store:
     def mark_uploaded(self, record_ids: Sequence[str], at: int) -> int:
         """Mark records as accepted by the service (only after it said so). Returns how many
         changed state."""
+        from codes.wire import record_id_blob
+
         changed = 0
         with self.transaction() as tx:
             for rid in record_ids:
@@ -528,6 +542,8 @@ class Store:
 
     def append_audit(self, at: int, actor: str, action: str, detail: str = "") -> AuditEntry:
         """Append a staff action, chained to the previous row by SHA-256."""
+        from codes.wire import check_free_text
+
         check_free_text("audit actor", actor)
         check_free_text("audit action", action)
         if detail:

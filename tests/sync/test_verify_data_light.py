@@ -19,7 +19,8 @@ HEAVY = ("tuf", "securesystemslib", "urllib3", "numpy", "cv2", "zxingcpp", "pyzb
 # Modules named exactly (their packages are needed).
 UNUSED = ("cryptography.x509", "cryptography.hazmat.primitives.serialization", "codes._issue",
           "codes._hc1", "codes.indexing", "kiosk._gate", "sync._pull", "secrets", "uuid",
-          "shutil")
+          "shutil", "codes.wire._records", "codes.wire._health", "codes.wire._lists",
+          "codes.wire._upload", "codes._rev._delta")
 # A token check hashes nothing itself (an ID or card lookup does: scrypt).
 UNUSED_BY_TOKENS = (*UNUSED, "hashlib", "hmac", "_hashlib")
 
