@@ -15,8 +15,8 @@ from codes._rev._build import (
     encode_columns,
     encode_entries,
 )
+from codes._rev._delta import DeltaOp, Put, Remove, RemoveKey
 from codes._rev._format import EncodedIndex
-from codes._rev._model import DeltaOp, Put, Remove, RemoveKey
 
 __all__ = [
     "DeltaOp",

@@ -1,7 +1,8 @@
 """Revocation, in one home (PK1 spec §4 step 7, §6), split by job:
 
-- ``_model``: the one vocabulary (``EntryKind``, ``Severity``, ``StatusEntry``, entries and delta
-  operations) and ``RevocationView``, the read-only protocol ``verify`` uses;
+- ``_model``: the one vocabulary (``EntryKind``, ``Severity``, ``StatusEntry``, entries) and
+  ``RevocationView``, the read-only protocol ``verify`` uses;
+- ``_delta``: the delta operations (``Put``, ``Remove``, ``RemoveKey``), loaded on first use;
 - ``_jsonlist``: the small §6 JSON list (``RevocationList``) for one-shot checks;
 - ``_format``: the province-scale index file layout (``IndexHeader``, ``EncodedIndex``);
 - ``_lookup``: ``RevocationIndex``, lookups over an index buffer (no numpy);
@@ -11,16 +12,17 @@
 This package's own namespace carries only the numpy-free parts.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
 from codes._rev._format import HEADER_SIZE, IndexHeader
 from codes._rev._jsonlist import EMPTY_REVOCATION, RevocationList, parse_revocation_list
 from codes._rev._lookup import RevocationIndex
 from codes._rev._model import (
     KEY_FIELD,
-    DeltaOp,
     EntryKind,
-    Put,
-    Remove,
-    RemoveKey,
     RevocationEntry,
     RevocationIndexError,
     RevocationView,
@@ -28,6 +30,20 @@ from codes._rev._model import (
     StatusEntry,
     check_since,
 )
+
+if TYPE_CHECKING:
+    from codes._rev._delta import DeltaOp, Put, Remove, RemoveKey
+
+_DELTA = frozenset({"DeltaOp", "Put", "Remove", "RemoveKey"})
+
+
+def __getattr__(name: str) -> object:
+    if name not in _DELTA:
+        raise AttributeError(f"module 'codes._rev' has no attribute {name!r}")
+    value = getattr(importlib.import_module("codes._rev._delta"), name)
+    globals()[name] = value  # later look-ups find it without this hook
+    return value
+
 
 __all__ = [
     "EMPTY_REVOCATION",

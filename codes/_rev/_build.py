@@ -12,6 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from codes._errors import DeviceError
+from codes._rev._delta import DeltaOp, Put, Remove, RemoveKey
 from codes._rev._format import (
     BUCKETS,
     DIR_LEN,
@@ -29,11 +30,7 @@ from codes._rev._lookup import RevocationIndex
 from codes._rev._model import (
     KEY_SIZE,
     SINCE_MAX,
-    DeltaOp,
     EntryKind,
-    Put,
-    Remove,
-    RemoveKey,
     RevocationEntry,
     RevocationIndexError,
 )

@@ -1,5 +1,6 @@
 """The revocation vocabulary, one for every layer (PK1 spec §4 step 7, §6): entry kinds,
-statuses, entries, delta operations and the read-only view the verifier needs.
+statuses, entries and the read-only view the verifier needs (the delta operations on them are
+in ``_delta``).
 
 The numbers are the ones the PKRL wire files carry (``codes.wire``): kind 0 token, 1 subject,
 2 card; status 0 green (in a delta: the entry is lifted), 1 yellow, 2 red, 3 revoked (tokens).
@@ -109,38 +110,3 @@ class RevocationEntry:
             if self.status not in (Severity.YELLOW, Severity.RED):
                 raise RevocationIndexError(f"expected status yellow or red, got {self.status!r}")
             check_since(self.since)
-
-
-@dataclass(frozen=True, slots=True)
-class Put:
-    """Add an entry, or replace the status of the entry with the same (kind, key, since)."""
-
-    entry: RevocationEntry
-
-
-@dataclass(frozen=True, slots=True)
-class Remove:
-    """Remove the entry (kind, key, since); ``since`` is ignored for tokens. Absent: no-op."""
-
-    kind: EntryKind
-    key: bytes
-    since: int = 0
-
-    def __post_init__(self) -> None:
-        check_key(self.key, KEY_FIELD[self.kind])
-        if self.kind is not EntryKind.TOKEN:
-            check_since(self.since)
-
-
-@dataclass(frozen=True, slots=True)
-class RemoveKey:
-    """Remove every entry of (kind, key). Absent: no-op."""
-
-    kind: EntryKind
-    key: bytes
-
-    def __post_init__(self) -> None:
-        check_key(self.key, KEY_FIELD[self.kind])
-
-
-DeltaOp = Put | Remove | RemoveKey
