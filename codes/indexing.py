@@ -9,6 +9,7 @@ snapshot, without holding it twice).
 """
 
 from codes._rev._build import (
+    EncodedIndex,
     EntryColumns,
     StreamEncoder,
     apply_delta,
@@ -16,7 +17,6 @@ from codes._rev._build import (
     encode_entries,
 )
 from codes._rev._delta import DeltaOp, Put, Remove, RemoveKey
-from codes._rev._format import EncodedIndex
 
 __all__ = [
     "DeltaOp",

@@ -4,7 +4,7 @@
   ``RevocationView``, the read-only protocol ``verify`` uses;
 - ``_delta``: the delta operations (``Put``, ``Remove``, ``RemoveKey``), loaded on first use;
 - ``_jsonlist``: the small §6 JSON list (``RevocationList``) for one-shot checks;
-- ``_format``: the province-scale index file layout (``IndexHeader``, ``EncodedIndex``);
+- ``_format``: the province-scale index file layout (``IndexHeader``, ``Layout``);
 - ``_lookup``: ``RevocationIndex``, lookups over an index buffer (no numpy);
 - ``_build``: building and merging indexes (numpy; public as ``codes.indexing``, which the sync
   imports and the verifier never does).

@@ -22,7 +22,6 @@ from codes._rev._format import (
     MAGIC,
     SUFFIX,
     U32_MAX,
-    EncodedIndex,
     align8,
     layouts,
 )
@@ -34,6 +33,21 @@ from codes._rev._model import (
     RevocationEntry,
     RevocationIndexError,
 )
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedIndex:
+    """An index file's content as chunks to write in order (no copy of the big arrays)."""
+
+    chunks: tuple[memoryview, ...]
+
+    @property
+    def nbytes(self) -> int:
+        return sum(c.nbytes for c in self.chunks)
+
+    def to_bytes(self) -> bytes:
+        return b"".join(self.chunks)
+
 
 U8Array = npt.NDArray[np.uint8]
 I64Array = npt.NDArray[np.int64]

@@ -1,9 +1,9 @@
 """The province-scale revocation index file layout (PK1 spec §4 step 7, §6), sans-IO.
 
-This module holds what both sides of the format need: the header, the section layout and the
-chunks an encoded index is written as. ``_lookup`` reads an index from a buffer the caller
-hands in (``bytes``, an ``mmap`` or a file read by slices: this package never opens a file);
-``_build`` encodes one.
+This module holds what both sides of the format need: the header and the section layout.
+``_lookup`` reads an index from a buffer the caller hands in (``bytes``, an ``mmap`` or a file
+read by slices: this package never opens a file); ``_build`` encodes one, as the chunks of an
+``EncodedIndex``.
 An index is never modified: applying a delta produces a *new* buffer for the caller to write,
 so a crash while the new one is being written cannot damage the old one.
 
@@ -146,20 +146,6 @@ class IndexHeader:
         if crc != self.body_crc32:
             raise RevocationIndexError(f"index corrupted: expected CRC-32 "
                                        f"{self.body_crc32:08x}, got {crc:08x}")
-
-
-@dataclass(frozen=True, slots=True)
-class EncodedIndex:
-    """An index file's content as chunks to write in order (no copy of the big arrays)."""
-
-    chunks: tuple[memoryview, ...]
-
-    @property
-    def nbytes(self) -> int:
-        return sum(c.nbytes for c in self.chunks)
-
-    def to_bytes(self) -> bytes:
-        return b"".join(self.chunks)
 
 
 class IndexBuffer(Protocol):
