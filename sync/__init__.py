@@ -65,6 +65,7 @@ if TYPE_CHECKING:
     from sync._lists import DEFAULT_MAX_AGE, ListState, apply_stale_policy
     from sync._pull import PullResult, SyncError, pull
     from sync._push import PushError, PushResult, push_pending
+    from sync._reports import AuditChainReport, AuditEntry, RecordCounts
     from sync._revfile import (
         RevocationFileError,
         apply_delta_file,
@@ -74,9 +75,6 @@ if TYPE_CHECKING:
     )
     from sync._scheduler import SyncScheduler, SyncStatus, backoff_delay
     from sync._store import (
-        AuditChainReport,
-        AuditEntry,
-        RecordCounts,
         SiteConfig,
         Store,
         StoreError,
@@ -98,8 +96,9 @@ _MODULES = {
     "sync._revfile": ["RevocationFileError", "apply_delta_file", "build_index_file",
                       "open_index_file", "write_index_file"],
     "sync._scheduler": ["SyncScheduler", "SyncStatus", "backoff_delay"],
-    "sync._store": ["AuditChainReport", "AuditEntry", "RecordCounts", "SiteConfig", "Store",
-                    "StoreError", "kv_get_in", "kv_set_in", "resolve_data_dir"],
+    "sync._reports": ["AuditChainReport", "AuditEntry", "RecordCounts"],
+    "sync._store": ["SiteConfig", "Store", "StoreError", "kv_get_in", "kv_set_in",
+                    "resolve_data_dir"],
     "sync._verifier": ["SyncedVerifier"],
 }
 _LAZY = {name: module for module, names in _MODULES.items() for name in names}

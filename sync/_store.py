@@ -43,6 +43,7 @@ from codes import DeviceError, Outcome
 # texts, not by a store opened only for its settings and clock (``passkiosk verify --data``).
 if TYPE_CHECKING:
     from codes.wire import EntryRecord
+    from sync._reports import AuditChainReport, AuditEntry, RecordCounts
 
 
 class StoreError(DeviceError):
@@ -118,34 +119,6 @@ class SiteConfig:
     service_url: str | None = None
     stale_after_s: int = DEFAULT_STALE_AFTER_S
     retention_s: int = DEFAULT_RETENTION_S
-
-
-@dataclass(frozen=True, slots=True)
-class RecordCounts:
-    total: int
-    pending: int  # not yet accepted by the service
-    uploaded: int
-
-
-@dataclass(frozen=True, slots=True)
-class AuditEntry:
-    seq: int
-    at: int
-    actor: str
-    action: str
-    detail: str
-    prev_hash: str
-    row_hash: str
-
-
-@dataclass(frozen=True, slots=True)
-class AuditChainReport:
-    """``ok`` is False when a row was edited, removed or reordered; ``first_bad_seq`` says where."""
-
-    ok: bool
-    rows: int
-    first_bad_seq: int | None = None
-    problem: str = ""
 
 
 def _audit_hash(prev_hash: str, seq: int, at: int, actor: str, action: str, detail: str) -> str:
@@ -483,6 +456,8 @@ class Store:
         return changed
 
     def record_counts(self) -> RecordCounts:
+        from sync._reports import RecordCounts
+
         row = self._read(
             "SELECT COUNT(*), COALESCE(SUM(uploaded_at IS NULL), 0) FROM entry_records"
         )[0]
@@ -543,6 +518,7 @@ class Store:
     def append_audit(self, at: int, actor: str, action: str, detail: str = "") -> AuditEntry:
         """Append a staff action, chained to the previous row by SHA-256."""
         from codes.wire import check_free_text
+        from sync._reports import AuditEntry
 
         check_free_text("audit actor", actor)
         check_free_text("audit action", action)
@@ -564,6 +540,8 @@ class Store:
         return AuditEntry(seq, at, actor, action, detail, prev, row_hash)
 
     def audit_entries(self) -> list[AuditEntry]:
+        from sync._reports import AuditEntry
+
         rows = self._read(
             "SELECT seq, at, actor, action, detail, prev_hash, row_hash FROM audit_log "
             "ORDER BY seq"
@@ -576,6 +554,8 @@ class Store:
 
     def verify_audit_chain(self) -> AuditChainReport:
         """Recompute every row's hash and link; report the first row that does not fit."""
+        from sync._reports import AuditChainReport
+
         entries = self.audit_entries()
         prev = _GENESIS
         for i, e in enumerate(entries, 1):
