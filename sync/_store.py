@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -151,6 +152,8 @@ def kv_set_in(conn: sqlite3.Connection, key: str, value: str) -> None:
         (key, value),
     )
 
+_SCHEMA_NAMES = frozenset(re.findall(r"IF NOT EXISTS (\w+)", _SCHEMA))
+
 
 def _int(value: object) -> int:
     if not isinstance(value, int):
@@ -162,6 +165,14 @@ def _record_cols() -> str:
     from codes.wire import ROW_COLUMNS
 
     return ", ".join(ROW_COLUMNS)
+
+
+def _has_schema(conn: sqlite3.Connection) -> bool:
+    """Every table and index of ``_SCHEMA`` is there: creating them would change nothing, so a
+    store opened to be read (``passkiosk verify --data``) writes nothing (no WAL commit, no
+    fsync)."""
+    rows = conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'index')")
+    return _SCHEMA_NAMES.issubset(str(r[0]) for r in rows.fetchall())
 
 
 def _migrate_1_to_2(tx: sqlite3.Connection) -> None:
@@ -205,13 +216,14 @@ class Store:
                     f"{self.path}: expected schema version <= {SCHEMA_VERSION}, got {version} "
                     "(written by a newer passkiosk)"
                 )
-            with self.transaction() as tx:
-                if version == 1:
-                    _migrate_1_to_2(tx)
-                for stmt in _SCHEMA.split(";"):
-                    if stmt.strip():
-                        tx.execute(stmt)
-                tx.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            if version < SCHEMA_VERSION or not _has_schema(conn):
+                with self.transaction() as tx:
+                    if version == 1:
+                        _migrate_1_to_2(tx)
+                    for stmt in _SCHEMA.split(";"):
+                        if stmt.strip():
+                            tx.execute(stmt)
+                    tx.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except StoreError:
             self.close()
             raise

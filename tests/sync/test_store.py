@@ -182,6 +182,32 @@ def test_corrupt_database_is_a_clear_error(tmp_path: Path) -> None:
         Store(tmp_path)
 
 
+def test_a_current_store_opens_without_writing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    Store(tmp_path).close()
+    # Another connection (the kiosk writing a record) holds the write lock: a store whose schema
+    # is current opens and reads anyway, where a write would wait for the lock and then fail.
+    monkeypatch.setattr("sync._store._BUSY_TIMEOUT_MS", 50)
+    writer = sqlite3.connect(tmp_path / DB_FILE, isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        with Store(tmp_path) as s:
+            assert s.site_config() is None
+            with pytest.raises(StoreError, match="expected to start a write"):
+                s.kv_set("k", "v")
+        writer.execute("COMMIT")
+        # One of its tables missing: the open creates it again, so it must write.
+        writer.execute("DROP TABLE audit_log")
+        writer.execute("BEGIN IMMEDIATE")
+        with pytest.raises(StoreError, match="expected to start a write"):
+            Store(tmp_path)
+        writer.execute("COMMIT")
+    finally:
+        writer.close()
+    with Store(tmp_path) as s:
+        assert s.verify_audit_chain().ok and s.audit_entries() == []
+
+
 def test_closed_store_refuses(tmp_path: Path) -> None:
     s = Store(tmp_path)
     s.close()
