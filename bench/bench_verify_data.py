@@ -17,6 +17,8 @@ module changed since the last cache write would be compiled on every run.
   ``/usr/bin/python3 -m venv DIR && DIR/bin/pip install --no-deps -e . --config-settings
   editable_mode=compat`` from an export of the tree, plus a ``.pth`` file naming ``.venv``'s
   site-packages for the dependencies. Its ratio is the one a plain (non-editable) install has.
+- ``--system-python PATH`` (e.g. ``/usr/bin/python3``): its ``-c pass`` too, and the plain
+  venv's command against it.
 
 Also reported: where one run of the current tree spends its time (interpreter start, importing
 ``kiosk.cli``, ``main()`` with the command's own imports, shutdown), medians over the rounds.
@@ -69,6 +71,7 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=21)
     ap.add_argument("--before", type=Path, help="export of the commit to compare with")
     ap.add_argument("--plain-venv", type=Path, help="a venv without the editable finder")
+    ap.add_argument("--system-python", type=Path, help="an interpreter outside any venv")
     args = ap.parse_args()
     if not 1 <= args.rounds <= 500:
         raise SystemExit("--rounds: expected 1..500")
@@ -92,6 +95,8 @@ def main() -> int:
                                                   "pass"]
             cmds["plain venv: passkiosk verify --data DIR TOKEN"] = [
                 str(args.plain_venv / "bin/passkiosk"), *check]
+        if args.system_python is not None:
+            cmds["system: python -c pass"] = [str(args.system_python), "-c", "pass"]
         phases_cmd = [PY, "-c", PHASES, *check]
         times: dict[str, tuple[list[float], list[float]]] = {k: ([], []) for k in cmds}
         phases: list[tuple[float, ...]] = []
@@ -131,6 +136,15 @@ def main() -> int:
     names = ("interpreter start (to the script's first line)", "import kiosk.cli",
              "main() (parsing, the command's imports, the check, the output)",
              "shutdown (after atexit)")
+    if args.system_python is not None:
+        system = times["system: python -c pass"]
+        for name in ("passkiosk verify --data DIR TOKEN",
+                     "plain venv: passkiosk verify --data DIR TOKEN"):
+            if name in times:
+                print(f"\n{name} / system python -c pass (wall / CPU, medians): "
+                      f"{med(times[name][0]) / med(system[0]):.2f} / "
+                      f"{med(times[name][1]) / med(system[1]):.2f}", end="")
+        print()
     print("\n| one run of the current tree, wall | median |\n|---|---:|")
     for i, name in enumerate(names):
         print(f"| {name} | {med(p[i] for p in phases) * 1000:.1f} ms |")
