@@ -6,7 +6,7 @@ from codes._envelope import HC1_PREFIX
 from codes._errors import DeviceError, TokenError
 from codes._pk1 import PREFIX as PK1_PREFIX
 from codes._pk1 import verify_pk1
-from codes._rev import EMPTY_REVOCATION, RevocationView
+from codes._rev import EMPTY_REVOCATION, RevocationIndexError, RevocationView
 from codes._trust import TrustStore
 from codes._verdict import Outcome, Verdict
 
@@ -16,7 +16,9 @@ def verify(text: str, trust: TrustStore, revocation: RevocationView | None, now:
 
     Always returns a Verdict for any text: a bad code is ``invalid`` with the spec's reason, never
     an exception. Only our own exceptions can escape: ``DeviceError`` from a revocation index that
-    cannot read its storage, and ``TokenError('internal_error')`` if this code has a bug.
+    cannot read its storage, ``RevocationIndexError`` from one found damaged by the lookup (the
+    kiosk's list is broken, not the code: no verdict on the code), and
+    ``TokenError('internal_error')`` if this code has a bug.
     """
     if not isinstance(text, str):
         return Verdict(Outcome.INVALID, "malformed", "PK1")
@@ -31,6 +33,10 @@ def verify(text: str, trust: TrustStore, revocation: RevocationView | None, now:
         if not text.startswith(PK1_PREFIX):
             raise TokenError("wrong_prefix", f"expected 'PK1:' or 'HC1:', got {text[:4]!r}")
         return verify_pk1(text, trust, EMPTY_REVOCATION if revocation is None else revocation, now)
+    except RevocationIndexError:
+        # The token's keys are checked to be 16 bytes when it is decoded (§3), so this is the
+        # index itself: telling the holder "malformed" would blame a good code.
+        raise
     except TokenError as exc:
         return Verdict(Outcome.INVALID, exc.reason, fmt)
     except DeviceError:

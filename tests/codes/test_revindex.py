@@ -7,6 +7,7 @@ import json
 import struct
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -26,6 +27,7 @@ from codes import (
     StatusEntry,
     TokenError,
     card_hash,
+    verify,
 )
 from codes.indexing import (
     DeltaOp,
@@ -37,6 +39,7 @@ from codes.indexing import (
     encode_columns,
     encode_entries,
 )
+from tests.codes import helpers as h
 from tests.codes.revdelta import parse_delta, parse_entries
 
 T, S, C = EntryKind.TOKEN, EntryKind.SUBJECT, EntryKind.CARD
@@ -421,6 +424,20 @@ def test_damaged_bucket_is_our_error_when_a_lookup_uses_it() -> None:
         damaged.check_directories()
     RevocationIndex(data).check_directories()  # the undamaged index passes
 
+
+
+def test_verify_raises_on_a_damaged_index_rather_than_blaming_the_code(store: Any) -> None:
+    # A good token whose subject hash sits in a bucket the damage reaches: no verdict on the
+    # code (its holder would be told "malformed"), our error instead, as for a card lookup.
+    good = h.token()
+    data = encode_entries([RevocationEntry(S, h.SH, RED, 7)]).to_bytes()
+    index = RevocationIndex(data)
+    assert verify(good, store, index, h.NOW).reason == "ok"  # since 7: not counted (§6)
+    b = (h.SH[0] << 8) | h.SH[1]
+    damaged = RevocationIndex(_put_u32(data, index.layouts[1].dir_off + (b + 1) * 4, 99))
+    with pytest.raises(RevocationIndexError, match=f"bucket {b:#06x} of the subject directory"):
+        verify(good, store, damaged, h.NOW)
+    assert verify("PK1:nonsense", store, damaged, h.NOW).reason == "malformed"  # a bad code
 
 _MANY = encode_entries(
     [RevocationEntry(T, bytes([i % 4, 0, i]) + bytes(13)) for i in range(40)]
