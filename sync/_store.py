@@ -100,6 +100,8 @@ CREATE TABLE IF NOT EXISTS audit_log (
     row_hash  TEXT NOT NULL
 );
 """
+# The tables and indexes it makes (a store that has them all is opened without writing).
+_SCHEMA_NAMES = frozenset(re.findall(r"IF NOT EXISTS (\w+)", _SCHEMA))
 
 
 def resolve_data_dir(override: str | None) -> Path:
@@ -151,8 +153,6 @@ def kv_set_in(conn: sqlite3.Connection, key: str, value: str) -> None:
         "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         (key, value),
     )
-
-_SCHEMA_NAMES = frozenset(re.findall(r"IF NOT EXISTS (\w+)", _SCHEMA))
 
 
 def _int(value: object) -> int:
