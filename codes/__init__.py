@@ -12,7 +12,6 @@ needs it, and a one-shot ``passkiosk verify`` should not pay for it.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
 from codes._atomic import atomic_file, install_atomic, remove_stale_temps, write_atomic
@@ -27,6 +26,7 @@ from codes._idnum import (
     mask_name,
     normalize_id18,
 )
+from codes._lazy import lazy_getattr
 from codes._lookup import lookup_card, lookup_id, lookup_subject_hash
 from codes._rev import (
     HEADER_SIZE,
@@ -49,16 +49,8 @@ from codes._verify import verify
 if TYPE_CHECKING:
     from codes._issue import issue_pk1, kid_for_public_key
 
-_LAZY = {"issue_pk1": "codes._issue", "kid_for_public_key": "codes._issue"}
-
-
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'codes' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # later look-ups find it without this hook
-    return value
+__getattr__ = lazy_getattr(__name__, {"issue_pk1": "codes._issue",
+                                      "kid_for_public_key": "codes._issue"})
 
 __all__ = [
     "HEADER_SIZE",

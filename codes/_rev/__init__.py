@@ -14,9 +14,9 @@ This package's own namespace carries only the numpy-free parts.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
+from codes._lazy import lazy_getattr
 from codes._rev._format import HEADER_SIZE, IndexHeader
 from codes._rev._jsonlist import EMPTY_REVOCATION, RevocationList, parse_revocation_list
 from codes._rev._lookup import RevocationIndex
@@ -34,15 +34,8 @@ from codes._rev._model import (
 if TYPE_CHECKING:
     from codes._rev._delta import DeltaOp, Put, Remove, RemoveKey
 
-_DELTA = frozenset({"DeltaOp", "Put", "Remove", "RemoveKey"})
-
-
-def __getattr__(name: str) -> object:
-    if name not in _DELTA:
-        raise AttributeError(f"module 'codes._rev' has no attribute {name!r}")
-    value = getattr(importlib.import_module("codes._rev._delta"), name)
-    globals()[name] = value  # later look-ups find it without this hook
-    return value
+__getattr__ = lazy_getattr(
+    __name__, dict.fromkeys(("DeltaOp", "Put", "Remove", "RemoveKey"), "codes._rev._delta"))
 
 
 __all__ = [

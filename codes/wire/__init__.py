@@ -19,8 +19,9 @@ store reads entry records, its revocation state list files) does not load the ot
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from codes._lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from codes.wire._health import (
@@ -156,16 +157,8 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "verify_signature",
     ),
 }
-_LAZY = {name: module for module, names in _MODULES.items() for name in names}
-
-
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'codes.wire' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # later look-ups find it without this hook
-    return value
+__getattr__ = lazy_getattr(
+    __name__, {name: module for module, names in _MODULES.items() for name in names})
 
 
 __all__ = [
